@@ -1,0 +1,120 @@
+# Build settings; override on the command line, e.g.
+#   make QMAILHOME=/var/qmail PREFIX=/usr/local
+#   make SANITIZE=1 check      (ASan+UBSan build in build-san/)
+.DEFAULT_GOAL := all
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+QMAILHOME ?= /var/qmail
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(SANITIZE),1)
+B ?= build-san
+CC := clang
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+HARDEN := -fstack-protector-strong
+else
+B ?= build
+SAN_FLAGS :=
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+GNUTLS_CFLAGS := $(shell $(PKG_CONFIG) --cflags gnutls)
+GNUTLS_LIBS := $(shell $(PKG_CONFIG) --libs gnutls)
+CDB_LIBS := $(shell $(PKG_CONFIG) --libs libcdb)
+CRYPT_LIBS := -lcrypt
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Ilib -Irules $(WARN) $(HARDEN) \
+	-fPIE -DQMAILHOME='"$(QMAILHOME)"' $(GNUTLS_CFLAGS) $(SAN_FLAGS) \
+	-MMD -MP $(CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN_FLAGS) $(LDFLAGS)
+
+# Program folders. In each, <program>.c holds a program's main(); every
+# other .c file goes into the folder's core.a, which the folder's programs,
+# unit tests and fuzz targets link. A folder's module.mk names its programs
+# (<folder>_PROGRAMS) and the libraries they need (<folder>_LDLIBS).
+FOLDERS := fixsmtpio authup checkpassword-cdb tls addtlsheader
+include $(wildcard $(addsuffix /module.mk,$(FOLDERS)))
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+LIB_OBJS := $(call obj,$(wildcard lib/*.c))
+RULES_OBJS := $(call obj,$(wildcard rules/*.c))
+SUITE_LIBS := $(B)/librules.a $(B)/libsuite.a
+
+PROGRAMS :=
+CORES :=
+ALL_LDLIBS := $(GNUTLS_LIBS) $(CDB_LIBS) $(CRYPT_LIBS)
+
+define folder_rules
+$(1)_MAINS := $$(addprefix $(1)/,$$(addsuffix .c,$$($(1)_PROGRAMS)))
+$(1)_CORE := $$(call obj,$$(filter-out $$($(1)_MAINS),$$(wildcard $(1)/*.c)))
+$(B)/$(1)/core.a: $$($(1)_CORE)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+CORES += $(B)/$(1)/core.a
+PROGRAMS += $$($(1)_PROGRAMS)
+$$(foreach p,$$($(1)_PROGRAMS),$$(eval $$(call program_rule,$(1),$$(p))))
+endef
+
+define program_rule
+$(B)/bin/$(2): $(B)/$(1)/$(2).o $(B)/$(1)/core.a $(SUITE_LIBS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$($(1)_LDLIBS)
+endef
+
+$(foreach f,$(FOLDERS),$(if $($(f)_PROGRAMS),$(eval $(call folder_rules,$(f)))))
+
+BINS := $(addprefix $(B)/bin/,$(PROGRAMS))
+
+# Unit tests (t/unit/*.c, printing TAP) and the programs integration tests
+# use as peers (t/helpers/*.c).
+UNITS := $(patsubst t/unit/%.c,$(B)/t/unit-%,$(wildcard t/unit/*.c))
+HELPERS := $(patsubst t/helpers/%.c,$(B)/t/bin/%,$(wildcard t/helpers/*.c))
+
+all: $(BINS) $(UNITS) $(HELPERS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libsuite.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/librules.a: $(RULES_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/t/unit-%: $(B)/t/unit/%.o $(CORES) $(SUITE_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+$(B)/t/bin/%: $(B)/t/helpers/%.o $(SUITE_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+check: all
+	BUILD=$(abspath $(B)) prove -r $(PROVE_FLAGS) t/
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+
+clean:
+	rm -rf build build-san build-fuzz
+
+# Fuzz targets: clang's libFuzzer, built in build-fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) -f fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS) run
+
+.PHONY: all check install clean fuzz
+.DELETE_ON_ERROR:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,130 @@
+/* fixsmtpio: runs an SMTP server on pipes and relays between it and the
+ * client on fds 0 and 1, rewriting requests, replies and the exit code as
+ * control/fixsmtpio says. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "die.h"
+#include "exitcodes.h"
+#include "relay.h"
+#include "rulefile.h"
+
+#define GREETING_MAX 1000
+
+/* Setup failed before the server ran. Standing alone, fixsmtpio tells the
+ * client as qmail-smtpd would; under authup it stays silent, for authup
+ * answers according to the exit code. */
+__attribute__((noreturn, format(printf, 2, 3))) static void
+die_setup(int code, const char *fmt, ...)
+{
+    if (!getenv("AUTHUP_USER")) {
+        static const char msg[] = "421 4.3.0 unable to read controls\r\n";
+        ssize_t w = write(1, msg, sizeof msg - 1);
+        (void)w;
+    }
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    die_msg(code, "%s", text);
+}
+
+static void read_greeting(char *greeting, size_t size)
+{
+    int r = control_readline("smtpgreeting", greeting, size);
+    if (r == 0) r = control_readline("me", greeting, size);
+    if (r < 0)
+        die_setup(EXIT_TEMP, "unable to read %s/smtpgreeting or me: %s",
+                  control_dir(), strerror(errno));
+    if (r == 0)
+        die_setup(EXIT_TEMP,
+                  "neither %s/smtpgreeting nor %s/me exists: create one "
+                  "naming this host",
+                  control_dir(), control_dir());
+}
+
+static long long read_timeout(void)
+{
+    unsigned long seconds;
+    if (control_readulong("timeoutsmtpd", &seconds, 1200) < 0)
+        die_setup(EXIT_TEMP, "unable to read %s/timeoutsmtpd: %s",
+                  control_dir(),
+                  errno == EINVAL ? "not a number" : strerror(errno));
+    if (seconds == 0 || seconds > 86400) seconds = 1200;
+    return (long long)seconds * 1000;
+}
+
+static void rule_error(void *ctx, const char *path, unsigned line,
+                       unsigned column, const char *message)
+{
+    (void)ctx;
+    warn_msg("%s:%u:%u: %s", path, line, column, message);
+}
+
+static void read_rules(struct ruleset *set)
+{
+    char path[4096];
+    struct rulefile_info info;
+    if (control_path(path, sizeof path, "fixsmtpio") < 0)
+        die_setup(EXIT_TEMP, "control directory name is too long");
+    int r = rulefile_load(path, set, &info, rule_error, NULL);
+    if (r < 0)
+        die_setup(EXIT_TEMP, "unable to read %s: %s", info.used,
+                  strerror(errno));
+    if (r > 0)
+        die_setup(EXIT_RULES, "unable to parse %s: %d error%s, see above",
+                  info.used, r, r == 1 ? "" : "s");
+    if (info.stale)
+        warn_msg("%s is older than %s: using the text; run fixsmtpio-rules "
+                 "compile %s",
+                 info.cdb_path, path, path);
+}
+
+static const char *env(const char *name)
+{
+    return getenv(name);
+}
+
+int main(int argc, char **argv)
+{
+    progname = "fixsmtpio";
+    if (argc < 2) die_usage("prog [arg ...]");
+    if (getenv("NOFIXSMTPIO")) {
+        execvp(argv[1], argv + 1);
+        die_sys(EXIT_TEMP, "run", argv[1]);
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    char greeting[GREETING_MAX + 1];
+    read_greeting(greeting, sizeof greeting);
+    long long timeout_ms = read_timeout();
+    struct ruleset set;
+    read_rules(&set);
+    struct ruleview view;
+    struct session s;
+    if (ruleview_init(&view, &set, env) < 0 ||
+        session_init(&s, &view, greeting) < 0)
+        die_nomem();
+    s.debug = getenv("FIXSMTPIODEBUG") != NULL;
+
+    struct relay r = {.s = &s,
+                      .client_in = 0,
+                      .client_out = 1,
+                      .argv = argv + 1,
+                      .timeout_ms = timeout_ms};
+    if (relay_start_server(&r) < 0)
+        die_setup(EXIT_TEMP, "unable to run %s: %s", argv[1], strerror(errno));
+    int code = relay_run(&r);
+
+    session_free(&s);
+    ruleview_free(&view);
+    rules_free(&set);
+    return code;
+}

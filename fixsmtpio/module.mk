@@ -1,0 +1,2 @@
+fixsmtpio_PROGRAMS := fixsmtpio fixsmtpio-rules
+fixsmtpio_LDLIBS := $(CDB_LIBS)

@@ -1,0 +1,35 @@
+/* control/fixsmtpio on disk: the text file, and its compiled form FILE.cdb,
+ * written atomically by `fixsmtpio-rules compile` and preferred when it is
+ * not older than the text. */
+#ifndef RULEFILE_H
+#define RULEFILE_H
+
+#include "rules.h"
+
+/* Receives every error: the file it is in, and rules_parse's details. */
+typedef void rulefile_error_fn(void *ctx, const char *path, unsigned line,
+                               unsigned column, const char *message);
+
+struct rulefile_info {
+    const char *used; /* the path the rules came from, or NULL: none */
+    int stale;        /* a cdb exists but is older than the text */
+    char cdb_path[4096 + 8];
+};
+
+/* Loads the rules from text_path or text_path.cdb. Returns 0 (set may be
+ * empty when neither file exists), the number of errors found (each
+ * reported), or -1 with errno when a file could not be read; info->used then
+ * names it. */
+int rulefile_load(const char *text_path, struct ruleset *set,
+                  struct rulefile_info *info, rulefile_error_fn *on_error,
+                  void *ctx);
+/* Parses text_path; with no error writes text_path.cdb atomically. Returns
+ * 0, the number of errors, or -1 with errno (the old cdb stays). */
+int rulefile_compile(const char *text_path, rulefile_error_fn *on_error,
+                     void *ctx);
+/* Parses text_path and reports every error. Returns 0, the number of
+ * errors, or -1 with errno. */
+int rulefile_check(const char *text_path, rulefile_error_fn *on_error,
+                   void *ctx);
+
+#endif

@@ -1,0 +1,535 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "safetext.h"
+#include "session.h"
+
+/* fixsmtpio's own replies. */
+static const char too_long[] = "500 5.5.2 line too long";
+static const char nul_in_command[] = "500 5.5.2 NUL character in command";
+static const char bdat_syntax[] = "501 5.5.4 Syntax: BDAT size [LAST]";
+static const char bdat_unoffered[] = "502 5.5.1 BDAT without CHUNKING offered";
+static const char tls_unoffered[] = "502 5.5.1 STARTTLS not offered";
+static const char tls_twice[] = "503 5.5.1 TLS already active";
+static const char tls_ready[] = "220 2.0.0 Ready to start TLS";
+static const char tls_first[] = "530 5.7.0 Must issue a STARTTLS command first";
+
+/* FIXSMTPIODEBUG: one line per step, printable, cut short when long. */
+static void debug2(struct session *s, char step, const char *p1, size_t len1,
+                   const char *p2, size_t len2)
+{
+    if (!s->debug) return;
+    char text1[300], text2[600];
+    safetext(text1, sizeof text1, p1, len1);
+    safetext(text2, sizeof text2, p2, len2);
+    char line[920];
+    int n = snprintf(line, sizeof line, "%c %s%s\n", step, text1, text2);
+    if (n > 0) {
+        ssize_t w = write(
+            2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        (void)w;
+    }
+}
+
+static void debug(struct session *s, char step, const char *p, size_t len)
+{
+    debug2(s, step, "", 0, p, len);
+}
+
+int session_init(struct session *s, const struct ruleview *view,
+                 const char *greeting)
+{
+    memset(s, 0, sizeof *s);
+    s->view = view;
+    s->greeting = greeting;
+    s->exit_code = -1;
+    s->line_out = malloc(sizeof *s->line_out);
+    if (!s->line_out || lr_init(&s->from_client, LINE_LIMIT) < 0 ||
+        lr_init(&s->from_server, LINE_LIMIT) < 0 ||
+        ob_init(&s->to_client, CLIENT_OUT_SIZE) < 0 ||
+        ob_init(&s->to_server, SERVER_OUT_SIZE) < 0) {
+        session_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+void session_free(struct session *s)
+{
+    lr_wipe_free(&s->from_client);
+    lr_free(&s->from_server);
+    ob_free(&s->to_client);
+    ob_free(&s->to_server);
+    free(s->line_out);
+    s->line_out = NULL;
+}
+
+static struct request *queue_push(struct session *s)
+{
+    if (s->qlen == QUEUE_LIMIT) return NULL;
+    struct request *r = &s->queue[(s->qhead + s->qlen++) % QUEUE_LIMIT];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
+static struct request queue_pop(struct session *s)
+{
+    struct request r = s->queue[s->qhead];
+    s->qhead = (s->qhead + 1) % QUEUE_LIMIT;
+    s->qlen--;
+    return r;
+}
+
+static void to_client(struct session *s, const char *line, size_t len)
+{
+    debug(s, '4', line, len);
+    ob_put(&s->to_client, line, len);
+    ob_put(&s->to_client, "\r\n", 2);
+}
+
+void session_say(struct session *s, const char *line)
+{
+    to_client(s, line, strlen(line));
+}
+
+static void queue_local(struct session *s, const char *text)
+{
+    struct request *r = queue_push(s);
+    r->kind = REQ_LOCAL;
+    r->text = text;
+}
+
+/* fixsmtpio's own replies go out as soon as every reply before them has. */
+static void flush_local(struct session *s)
+{
+    while (!s->in_reply && s->qlen && s->queue[s->qhead].kind == REQ_LOCAL &&
+           ob_room(&s->to_client) >= 1024) {
+        struct request r = queue_pop(s);
+        session_say(s, r.text);
+        if (r.text == tls_ready) s->starttls = 1;
+    }
+}
+
+static struct request *queue_server(struct session *s, enum request_kind kind,
+                                    const char *verb, size_t len)
+{
+    struct request *r = queue_push(s);
+    r->kind = kind;
+    r->event = ruleview_event(s->view, verb, len);
+    r->fixup = fixup_kind_of(verb, len);
+    return r;
+}
+
+void session_server_started(struct session *s)
+{
+    s->qhead = s->qlen = 0;
+    s->in_reply = 0;
+    s->chunking = 0;
+    lr_discard(&s->from_server);
+    ob_clear(&s->to_server);
+    queue_server(s, REQ_GREETING, EVENT_GREETING, strlen(EVENT_GREETING));
+}
+
+int session_inject(struct session *s, const char *line, size_t len)
+{
+    if (s->qlen == QUEUE_LIMIT || ob_room(&s->to_server) < len + 2) return -1;
+    size_t verb = 0;
+    while (verb < len && line[verb] != ' ')
+        verb++;
+    int ehlo = verb == 4 && strncasecmp(line, "EHLO", 4) == 0;
+    struct request *r =
+        queue_server(s, ehlo ? REQ_EHLO : REQ_COMMAND, line, verb);
+    r->hide = 1;
+    debug(s, '2', line, len);
+    ob_put(&s->to_server, line, len);
+    ob_put(&s->to_server, "\r\n", 2);
+    return 0;
+}
+
+int session_waiting_for_server(const struct session *s)
+{
+    return s->in_reply || s->qlen > 0;
+}
+
+/* Sends prepend and line to the server; the debug log shows the first
+ * shown bytes of line. */
+static void forward(struct session *s, const char *prepend, size_t plen,
+                    const char *line, size_t len, size_t shown)
+{
+    ob_put(&s->to_server, prepend, plen);
+    ob_put(&s->to_server, line, len);
+    ob_put(&s->to_server, "\r\n", 2);
+    /* An AUTH line may carry a password: only its first words are shown. */
+    if (shown || !len)
+        debug2(s, '2', prepend, plen, line, shown);
+    else
+        debug(s, '2', "[SASL response]", 15);
+}
+
+/* How much of an AUTH line may be logged: "AUTH mechanism". */
+static size_t auth_shown(const char *line, size_t len)
+{
+    size_t n = 5;
+    while (n < len && line[n] != ' ')
+        n++;
+    return n < len ? n : len;
+}
+
+static int word_is(const char *w, size_t len, const char *verb)
+{
+    return strlen(verb) == len && strncasecmp(w, verb, len) == 0;
+}
+
+/* "BDAT size [LAST]": 1 with the size, 0 when malformed. */
+static int parse_bdat(const char *line, size_t len, uint64_t *size)
+{
+    size_t i = 4;
+    if (i >= len || line[i] != ' ') return 0;
+    i++;
+    uint64_t v = 0;
+    size_t digits = 0;
+    for (; i < len && line[i] >= '0' && line[i] <= '9'; i++, digits++) {
+        if (v > (UINT64_MAX - 9) / 10) return 0;
+        v = v * 10 + (uint64_t)(line[i] - '0');
+    }
+    if (digits == 0) return 0;
+    if (i < len && !(len - i == 5 && strncasecmp(line + i, " LAST", 5) == 0))
+        return 0;
+    *size = v;
+    return 1;
+}
+
+/* Commands that TLS-required mode lets through before STARTTLS. */
+static int allowed_before_tls(const char *w, size_t len)
+{
+    static const char *const allowed[] = {"EHLO", "HELO", "NOOP",
+                                          "RSET", "QUIT", "STARTTLS"};
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+        if (word_is(w, len, allowed[i])) return 1;
+    return 0;
+}
+
+static void command(struct session *s, const char *line, size_t len)
+{
+    size_t wlen = 0;
+    while (wlen < len && line[wlen] != ' ')
+        wlen++;
+    int auth = word_is(line, wlen, "AUTH");
+    size_t shown = auth ? auth_shown(line, len) : len;
+    debug(s, '1', line, shown);
+    if (memchr(line, 0, len)) {
+        queue_local(s, nul_in_command);
+        return;
+    }
+    if (word_is(line, wlen, "STARTTLS")) {
+        if (s->tls == TLS_NONE)
+            queue_local(s, tls_unoffered);
+        else if (s->tls == TLS_ACTIVE)
+            queue_local(s, tls_twice);
+        else {
+            queue_local(s, tls_ready);
+            s->state = CLIENT_STARTTLS;
+        }
+        return;
+    }
+    if (s->tls == TLS_REQUIRED && !allowed_before_tls(line, wlen)) {
+        queue_local(s, tls_first);
+        return;
+    }
+    enum request_kind kind = REQ_COMMAND;
+    if (word_is(line, wlen, "BDAT")) {
+        uint64_t size;
+        if (!parse_bdat(line, len, &size)) {
+            queue_local(s, bdat_syntax);
+            return;
+        }
+        s->bdat_left = size;
+        s->state = size ? CLIENT_BDAT : CLIENT_COMMAND;
+        s->bdat_discard = !s->chunking;
+        if (s->bdat_discard) {
+            /* A server that did not offer CHUNKING would read the chunk as
+             * commands: it never gets to see it. */
+            queue_local(s, bdat_unoffered);
+            return;
+        }
+    } else if (word_is(line, wlen, "DATA")) {
+        kind = REQ_DATA;
+        s->state = CLIENT_WAIT;
+    } else if (auth) {
+        kind = REQ_AUTH;
+        s->state = CLIENT_WAIT;
+    } else if (word_is(line, wlen, "EHLO")) {
+        kind = REQ_EHLO;
+    }
+    struct request *r = queue_server(s, kind, line, wlen);
+    const char *pre = r->event ? r->event->prepend : NULL;
+    size_t plen = r->event ? r->event->prepend_len : 0;
+    forward(s, pre, plen, line, len, shown);
+}
+
+static void sasl_response(struct session *s, const char *line, size_t len)
+{
+    char note[64];
+    int n = snprintf(note, sizeof note, "[SASL response, %zu bytes]", len);
+    debug(s, '1', note, (size_t)n);
+    queue_server(s, REQ_AUTH, "auth", 4);
+    forward(s, NULL, 0, line, len, 0);
+    s->state = CLIENT_WAIT;
+}
+
+enum { TOOK = -1 };
+
+/* One line from the client, in command or SASL state. */
+static int client_line(struct session *s)
+{
+    if (s->qlen >= QUEUE_LIMIT - 2 || ob_room(&s->to_server) < REQUEST_ROOM)
+        return CLIENT_BLOCKED;
+    const char *line;
+    size_t len;
+    enum lr_status st = lr_line(&s->from_client, &line, &len);
+    if (st == LR_MORE) return CLIENT_NEEDS_INPUT;
+    s->progress = 1;
+    if (st == LR_TOOLONG) {
+        debug(s, '1', "[line too long]", 15);
+        if (s->state == CLIENT_SASL) {
+            /* Cancel the exchange, so the server does not wait for it. */
+            struct request *r = queue_server(s, REQ_COMMAND, "auth", 4);
+            r->hide = 1;
+            forward(s, NULL, 0, "*", 1, 1);
+            s->state = CLIENT_COMMAND;
+        }
+        queue_local(s, too_long);
+        return TOOK;
+    }
+    len--; /* the LF */
+    if (len && line[len - 1] == '\r') len--;
+    if (s->state == CLIENT_SASL)
+        sasl_response(s, line, len);
+    else
+        command(s, line, len);
+    return TOOK;
+}
+
+static int client_data(struct session *s)
+{
+    size_t room = ob_room(&s->to_server);
+    if (room < 4096) return CLIENT_BLOCKED;
+    const char *p;
+    size_t n = lr_raw(&s->from_client, &p, (room - 2) / 2);
+    if (n == 0) return CLIENT_NEEDS_INPUT;
+    char *out = ob_reserve(&s->to_server, 2 * n + 2);
+    size_t outlen;
+    int done;
+    size_t used = dataend_scan(&s->data, p, n, out, &outlen, &done);
+    ob_commit(&s->to_server, outlen);
+    lr_unread(&s->from_client, n - used);
+    s->data_bytes += used;
+    s->progress = 1;
+    if (done) {
+        char note[64];
+        int len = snprintf(note, sizeof note, "%llu bytes",
+                           (unsigned long long)s->data_bytes);
+        debug(s, 'D', note, (size_t)len);
+        queue_server(s, REQ_DATAEND, "data", 4);
+        s->state = CLIENT_COMMAND;
+    }
+    return TOOK;
+}
+
+static int client_bdat(struct session *s)
+{
+    size_t room = ob_room(&s->to_server);
+    if (room == 0) return CLIENT_BLOCKED;
+    size_t want = s->bdat_left < room ? (size_t)s->bdat_left : room;
+    const char *p;
+    size_t n = lr_raw(&s->from_client, &p, want);
+    if (n == 0) return CLIENT_NEEDS_INPUT;
+    if (!s->bdat_discard) ob_put(&s->to_server, p, n);
+    s->bdat_left -= n;
+    s->data_bytes += n;
+    s->progress = 1;
+    if (s->bdat_left == 0) {
+        char note[64];
+        int len = snprintf(note, sizeof note, "%llu bytes",
+                           (unsigned long long)s->data_bytes);
+        debug(s, 'D', note, (size_t)len);
+        s->data_bytes = 0;
+        s->state = CLIENT_COMMAND;
+    }
+    return TOOK;
+}
+
+enum client_stop session_client(struct session *s)
+{
+    for (;;) {
+        flush_local(s);
+        if (s->finished || s->server_broken) return CLIENT_BLOCKED;
+        int r = CLIENT_NEEDS_INPUT;
+        switch (s->state) {
+        case CLIENT_COMMAND:
+        case CLIENT_SASL:
+            r = client_line(s);
+            break;
+        case CLIENT_DATA:
+            r = client_data(s);
+            break;
+        case CLIENT_BDAT:
+            r = client_bdat(s);
+            break;
+        case CLIENT_STARTTLS:
+            /* Nothing pipelined after STARTTLS may reach the server. */
+            lr_discard(&s->from_client);
+            return CLIENT_BLOCKED;
+        case CLIENT_WAIT:
+            return CLIENT_WAITS_FOR_SERVER;
+        case CLIENT_EOF:
+            return CLIENT_NEEDS_INPUT;
+        }
+        if (r != TOOK) return (enum client_stop)r;
+    }
+}
+
+void session_client_eof(struct session *s)
+{
+    const struct rules_event *ev =
+        ruleview_event(s->view, EVENT_CLIENTEOF, strlen(EVENT_CLIENTEOF));
+    if (!ev) return;
+    struct reply_rules rr;
+    reply_rules_start(&rr, ev, FIXUP_NONE, s->greeting);
+    reply_rules_line(&rr, "", 0, s->line_out);
+    if (rr.exitcode >= 0) s->exit_code = rr.exitcode;
+}
+
+/* The server's side: replies. */
+
+static int sink(void *ctx, const char *line, size_t len)
+{
+    to_client(ctx, line, len);
+    return 0;
+}
+
+static int valid_reply_line(const char *p, size_t len)
+{
+    if (len < 3 || p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' ||
+        p[2] < '0' || p[2] > '9')
+        return 0;
+    if (len > 3 && p[3] != ' ' && p[3] != '-') return 0;
+    return memchr(p, 0, len) == NULL;
+}
+
+static void reply_start(struct session *s)
+{
+    if (s->qlen) {
+        s->answering = queue_pop(s);
+    } else {
+        /* A reply no request asked for: the server gave up waiting. */
+        memset(&s->answering, 0, sizeof s->answering);
+        s->answering.kind = REQ_TIMEOUT;
+        s->answering.event =
+            ruleview_event(s->view, EVENT_TIMEOUT, strlen(EVENT_TIMEOUT));
+    }
+    s->in_reply = 1;
+    s->saw_chunking = 0;
+    reply_rules_start(&s->rr, s->answering.event, s->answering.fixup,
+                      s->greeting);
+    renorm_start(&s->rn);
+}
+
+static int is_keyword(const char *line, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    if (len < 4 + n || strncasecmp(line + 4, word, n) != 0) return 0;
+    return len == 4 + n || line[4 + n] == ' ';
+}
+
+static void reply_end(struct session *s)
+{
+    struct request *a = &s->answering;
+    int code = s->reply_code;
+    if (a->kind == REQ_EHLO) {
+        s->chunking = s->saw_chunking;
+        if (!a->hide && code / 100 == 2 && s->offer_starttls)
+            renorm_line(&s->rn, "250 STARTTLS", 12, sink, s);
+    }
+    if (!a->hide) renorm_end(&s->rn, sink, s);
+    s->in_reply = 0;
+    if (a->kind == REQ_DATA && code == 354) {
+        s->state = CLIENT_DATA;
+        s->data_bytes = 0;
+        dataend_start(&s->data);
+    } else if (a->kind == REQ_AUTH && code == 334) {
+        s->state = CLIENT_SASL;
+    } else if (s->state == CLIENT_WAIT &&
+               (a->kind == REQ_DATA || a->kind == REQ_AUTH)) {
+        s->state = CLIENT_COMMAND;
+    }
+    if (s->rr.exitcode >= 0) {
+        s->exit_code = s->rr.exitcode;
+        s->finished = 1;
+    }
+}
+
+static void reply_line(struct session *s, char *line, size_t len)
+{
+    if (!s->in_reply) reply_start(s);
+    struct request *a = &s->answering;
+    s->reply_code =
+        (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    int last = len == 3 || line[3] == ' ';
+    if (a->kind == REQ_GREETING && s->hide_greeting_2xx) {
+        a->hide = line[0] == '2';
+        if (last) s->hide_greeting_2xx = 0;
+    }
+    if (a->kind == REQ_EHLO && is_keyword(line, len, "STARTTLS")) {
+        /* Only fixsmtpio can offer TLS in front of this server. */
+        if (last) reply_end(s);
+        return;
+    }
+    line[len] = 0;
+    struct reply_line_out *out = s->line_out;
+    reply_rules_line(&s->rr, line, len, out);
+    if (a->kind == REQ_EHLO && !out->removed &&
+        is_keyword(out->text, out->len, "CHUNKING"))
+        s->saw_chunking = 1;
+    if (!a->hide) {
+        if (out->before_len)
+            renorm_line(&s->rn, out->before, out->before_len, sink, s);
+        if (!out->removed) renorm_line(&s->rn, out->text, out->len, sink, s);
+    }
+    if (last) reply_end(s);
+}
+
+void session_server(struct session *s)
+{
+    while (!s->finished && !s->server_broken) {
+        flush_local(s);
+        if (ob_room(&s->to_client) < REPLY_ROOM) return;
+        const char *p;
+        size_t len;
+        enum lr_status st = lr_line(&s->from_server, &p, &len);
+        if (st == LR_MORE) return;
+        s->progress = 1;
+        char *line = (char *)p;
+        char repl[sizeof too_long];
+        if (st == LR_TOOLONG) {
+            /* Keep the line's place in the reply, say it was too long. */
+            memcpy(repl, too_long, sizeof repl);
+            repl[3] = len > 3 && p[3] == '-' ? '-' : ' ';
+            line = repl;
+            len = sizeof repl - 1;
+            debug(s, '3', "[line too long]", 15);
+        } else {
+            len--;
+            if (len && line[len - 1] == '\r') len--;
+            debug(s, '3', line, len);
+        }
+        if (!valid_reply_line(line, len)) {
+            s->server_broken = 1;
+            return;
+        }
+        reply_line(s, line, len);
+    }
+}

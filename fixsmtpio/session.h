@@ -1,0 +1,137 @@
+/* One SMTP session as fixsmtpio sees it: client bytes in, requests out to
+ * the server; server bytes in, rewritten replies out to the client. Buffers
+ * only: the caller (relay.c) moves bytes between these buffers and the file
+ * descriptors, so the whole protocol logic runs in unit tests and fuzzers.
+ *
+ * Replies are paired with requests through a bounded queue, in order, so
+ * pipelined clients work: requests go on as they arrive. fixsmtpio's own
+ * replies (line too long, STARTTLS, ...) wait in the same queue for their
+ * turn. */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stdint.h>
+
+#include "dataend.h"
+#include "lineread.h"
+#include "outbuf.h"
+#include "renorm.h"
+#include "rules.h"
+
+#define LINE_LIMIT 65536 /* a command or reply line, with its CR LF */
+#define QUEUE_LIMIT 1024 /* requests waiting for their replies */
+#define CLIENT_OUT_SIZE (4 * LINE_LIMIT)
+#define SERVER_OUT_SIZE (4 * LINE_LIMIT)
+/* Room kept free before a line is taken: a request with its prefix, or a
+ * reply line with a HELP line before it and the held line after it. */
+#define REQUEST_ROOM (LINE_LIMIT + RULES_MAX_PREPEND + 8)
+#define REPLY_ROOM (3 * (REPLY_LINE_MAX + 2))
+
+enum tls_level {
+    TLS_NONE,     /* UCSPITLS unset or '-', or DISABLETLS set */
+    TLS_OFFERED,  /* UCSPITLS='' */
+    TLS_REQUIRED, /* UCSPITLS='!' */
+    TLS_ACTIVE    /* after STARTTLS, or started under implicit TLS */
+};
+
+/* What a queued request is, for the handling of its reply. */
+enum request_kind {
+    REQ_GREETING,
+    REQ_TIMEOUT, /* not queued: a reply with no request waiting */
+    REQ_COMMAND,
+    REQ_EHLO,
+    REQ_DATA,    /* 354 starts message data */
+    REQ_DATAEND, /* the reply to the end of data */
+    REQ_AUTH,    /* 334 makes the next line a SASL response */
+    REQ_LOCAL    /* fixsmtpio answers itself: text is the reply */
+};
+
+struct request {
+    enum request_kind kind;
+    int hide; /* the reply is not shown to the client */
+    const struct rules_event *event;
+    enum fixup_kind fixup;
+    const char *text; /* REQ_LOCAL */
+};
+
+enum client_state {
+    CLIENT_COMMAND,  /* lines are commands */
+    CLIENT_WAIT,     /* DATA or AUTH sent: nothing more until its reply */
+    CLIENT_SASL,     /* the next line is a SASL response */
+    CLIENT_DATA,     /* message data until end of data */
+    CLIENT_BDAT,     /* bdat_left bytes of a chunk */
+    CLIENT_STARTTLS, /* STARTTLS accepted: the rest is discarded */
+    CLIENT_EOF       /* the client closed */
+};
+
+struct session {
+    /* Configuration. */
+    const struct ruleview *view;
+    const char *greeting; /* smtpgreeting, for fixups */
+    enum tls_level tls;
+    int offer_starttls; /* add STARTTLS to EHLO replies */
+    int debug;          /* FIXSMTPIODEBUG */
+    /* Buffers. */
+    struct lineread from_client;
+    struct lineread from_server;
+    struct outbuf to_client;
+    struct outbuf to_server;
+    /* Requests waiting for replies, a ring. */
+    struct request queue[QUEUE_LIMIT];
+    size_t qhead, qlen;
+    /* The client side. */
+    enum client_state state;
+    struct dataend data;
+    uint64_t bdat_left;
+    int bdat_discard; /* the chunk is not forwarded */
+    uint64_t data_bytes;
+    int chunking; /* the last EHLO reply offered CHUNKING */
+    /* The reply being received. */
+    int in_reply;
+    struct request answering;
+    struct reply_rules rr;
+    struct renorm rn;
+    struct reply_line_out *line_out;
+    int reply_code; /* of the reply's latest line, as the server sent it */
+    int saw_chunking;
+    int hide_greeting_2xx; /* after a restart for TLS */
+    /* Outcome. */
+    int progress;      /* set when a line or data went through */
+    int starttls;      /* STARTTLS accepted and its 220 sent */
+    int finished;      /* a rule set an exit code: stop after sending */
+    int exit_code;     /* -1: none set by a rule */
+    int server_broken; /* the server sent something that is not SMTP */
+};
+
+/* 0, or -1 when memory ran out. */
+int session_init(struct session *s, const struct ruleview *view,
+                 const char *greeting);
+void session_free(struct session *s);
+
+/* A fresh server started: its greeting is the next reply. Drops what an
+ * earlier server left behind. */
+void session_server_started(struct session *s);
+/* Queues a request fixsmtpio makes itself, whose reply is not shown (under
+ * authup: the client's EHLO for a fresh server). 0, or -1 with no room. */
+int session_inject(struct session *s, const char *line, size_t len);
+
+/* Why session_client() stopped taking client input. */
+enum client_stop {
+    CLIENT_NEEDS_INPUT,     /* nothing (whole) left to take */
+    CLIENT_BLOCKED,         /* no room to pass more on, for now */
+    CLIENT_WAITS_FOR_SERVER /* nothing until the server replies */
+};
+
+/* Takes what it can of the buffered client input. */
+enum client_stop session_client(struct session *s);
+/* Takes what it can of the buffered server output. */
+void session_server(struct session *s);
+/* The client closed: the clienteof rules decide the exit code. What it sent
+ * before is still taken; a partial line is dropped. */
+void session_client_eof(struct session *s);
+/* Whether a server reply is owed (a request waits, or a reply has begun). */
+int session_waiting_for_server(const struct session *s);
+/* Writes a reply of fixsmtpio's own straight to the client buffer. */
+void session_say(struct session *s, const char *line);
+
+#endif

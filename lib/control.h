@@ -1,0 +1,35 @@
+/* qmail control files. They live in $CONTROLDIR when that is set, else in
+ * QMAILHOME/control (QMAILHOME is fixed at build time, default /var/qmail).
+ * As in qmail: a missing file means the documented default, an unreadable
+ * one is a temporary failure; trailing spaces, tabs and CRs are dropped from
+ * every line. */
+#ifndef CONTROL_H
+#define CONTROL_H
+
+#include <stddef.h>
+
+#include "bytes.h"
+
+#ifndef QMAILHOME
+#define QMAILHOME "/var/qmail"
+#endif
+
+const char *control_dir(void);
+/* dir/name into out. 0, or -1 (errno ENAMETOOLONG). */
+int control_path(char *out, size_t size, const char *name);
+
+/* The first line of the file, without its end, into out (NUL-terminated).
+ * Returns 1 when read, 0 when the file does not exist, -1 on error (errno;
+ * E2BIG when the line does not fit). An empty first line counts as read. */
+int control_readline(const char *name, char *out, size_t size);
+/* A non-negative decimal number from the first line. 1 read, 0 missing
+ * (value set to def), -1 on error (errno EINVAL when it is not a number). */
+int control_readulong(const char *name, unsigned long *value,
+                      unsigned long def);
+/* The whole file into out (at most max bytes). 1, 0 (missing) or -1 (errno;
+ * E2BIG when longer than max). */
+int control_readfile(const char *name, struct bytes *out, size_t max);
+/* A path's whole file, the same way. */
+int file_read(const char *path, struct bytes *out, size_t max);
+
+#endif

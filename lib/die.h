@@ -1,0 +1,22 @@
+/* Messages on stderr in one format, and the functions that exit.
+ *   prog: fatal: unable to <verb> <object>: <reason>
+ *   prog: warning: <text>
+ * progname must be set by main() before any of these is called. */
+#ifndef DIE_H
+#define DIE_H
+
+#include <stdarg.h>
+
+extern const char *progname;
+
+__attribute__((noreturn)) void die_usage(const char *usage);
+__attribute__((noreturn)) void die_sys(int code, const char *verb,
+                                       const char *object);
+__attribute__((noreturn, format(printf, 2, 3))) void
+die_msg(int code, const char *fmt, ...);
+__attribute__((noreturn)) void die_nomem(void);
+__attribute__((format(printf, 1, 2))) void warn_msg(const char *fmt, ...);
+void warn_sys(const char *verb, const char *object);
+__attribute__((format(printf, 1, 2))) void info_msg(const char *fmt, ...);
+
+#endif

@@ -1,0 +1,153 @@
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "lineread.h"
+#include "wipe.h"
+
+int lr_init(struct lineread *lr, size_t max)
+{
+    memset(lr, 0, sizeof *lr);
+    lr->buf = malloc(max);
+    if (!lr->buf) {
+        errno = ENOMEM;
+        return -1;
+    }
+    lr->max = max;
+    return 0;
+}
+
+void lr_free(struct lineread *lr)
+{
+    free(lr->buf);
+    lr->buf = NULL;
+}
+
+void lr_wipe_free(struct lineread *lr)
+{
+    if (lr->buf) wipe(lr->buf, lr->max);
+    lr_free(lr);
+}
+
+void lr_unread(struct lineread *lr, size_t n)
+{
+    lr->start -= n;
+    lr->scanned = 0;
+}
+
+size_t lr_pending(const struct lineread *lr)
+{
+    return lr->end - lr->start;
+}
+
+void lr_discard(struct lineread *lr)
+{
+    wipe(lr->buf + lr->start, lr->end - lr->start);
+    lr->start = lr->end = lr->scanned = 0;
+}
+
+/* Moves buffered bytes to the front, but only when the free tail is short, so
+ * that taking lines off the front does not copy the rest every time. */
+static void make_room(struct lineread *lr)
+{
+    if (lr->start == lr->end) {
+        lr->start = lr->end = 0;
+        return;
+    }
+    if (lr->start == 0 || lr->max - lr->end >= lr->max / 4) return;
+    memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
+    lr->end -= lr->start;
+    lr->start = 0;
+}
+
+ssize_t lr_fill(struct lineread *lr, int fd)
+{
+    make_room(lr);
+    if (lr->end == lr->max) {
+        errno = ENOBUFS;
+        return -1;
+    }
+    ssize_t n;
+    do
+        n = read(fd, lr->buf + lr->end, lr->max - lr->end);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) lr->end += (size_t)n;
+    return n;
+}
+
+enum lr_status lr_line(struct lineread *lr, const char **line, size_t *len)
+{
+    for (;;) {
+        size_t have = lr->end - lr->start;
+        char *from = lr->buf + lr->start;
+        char *lf = memchr(from + lr->scanned, '\n', have - lr->scanned);
+        if (lf) {
+            size_t n = (size_t)(lf - from) + 1;
+            lr->start += n;
+            lr->scanned = 0;
+            if (lr->discarding) {
+                lr->discarding = 0;
+                continue;
+            }
+            *line = from;
+            *len = n;
+            return LR_LINE;
+        }
+        if (lr->discarding) {
+            lr->start = lr->end = lr->scanned = 0;
+            return LR_MORE;
+        }
+        if (have >= lr->max) {
+            /* The first max bytes stay readable until the next call. */
+            *line = from;
+            *len = have;
+            lr->start = lr->end = lr->scanned = 0;
+            lr->discarding = 1;
+            return LR_TOOLONG;
+        }
+        lr->scanned = have;
+        return LR_MORE;
+    }
+}
+
+size_t lr_feed(struct lineread *lr, const void *p, size_t len)
+{
+    make_room(lr);
+    size_t room = lr->max - lr->end;
+    if (len > room) len = room;
+    memcpy(lr->buf + lr->end, p, len);
+    lr->end += len;
+    return len;
+}
+
+size_t lr_raw(struct lineread *lr, const char **p, size_t want)
+{
+    size_t have = lr->end - lr->start;
+    if (want > have) want = have;
+    *p = lr->buf + lr->start;
+    lr->start += want;
+    lr->scanned = 0;
+    return want;
+}
+
+enum lr_status lr_getline(struct lineread *lr, int fd, int64_t deadline,
+                          const char **line, size_t *len)
+{
+    for (;;) {
+        enum lr_status st = lr_line(lr, line, len);
+        if (st != LR_MORE) return st;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int r = poll(&pfd, 1, clock_poll_timeout(deadline));
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return LR_ERROR;
+        }
+        if (r == 0) return LR_TIMEOUT;
+        ssize_t n = lr_fill(lr, fd);
+        if (n == 0) return LR_EOF;
+        if (n < 0 && errno != EAGAIN && errno != EINTR) return LR_ERROR;
+    }
+}

@@ -1,0 +1,12 @@
+/* Bytes from strangers, made fit for a log line: printable ASCII is kept,
+ * everything else (and backslash) becomes \xHH, and the result is cut at a
+ * bound with "..." so that a log line stays one short line. */
+#ifndef SAFETEXT_H
+#define SAFETEXT_H
+
+#include <stddef.h>
+
+/* Writes a NUL-terminated rendering of in[0..len) into out[0..size). */
+void safetext(char *out, size_t size, const char *in, size_t len);
+
+#endif

@@ -1,0 +1,45 @@
+/* Continuation markers made right again after rules removed or added lines:
+ * every line but the last says NNN-, the last NNN . One line is held back
+ * until the next arrives or the reply ends, so memory stays one line. */
+#include <string.h>
+
+#include "renorm.h"
+
+void renorm_start(struct renorm *rn)
+{
+    rn->len = 0;
+    rn->have = 0;
+}
+
+static int emit(struct renorm *rn, char marker, renorm_sink *sink, void *ctx)
+{
+    rn->have = 0;
+    char *s = rn->held;
+    size_t len = rn->len;
+    if (len == 3) {
+        /* A bare code: a continuation line needs its marker. */
+        if (marker == ' ') return sink(ctx, s, 3);
+        s[3] = marker;
+        return sink(ctx, s, 4);
+    }
+    s[3] = marker;
+    return sink(ctx, s, len);
+}
+
+int renorm_line(struct renorm *rn, const char *line, size_t len,
+                renorm_sink *sink, void *ctx)
+{
+    int r = 0;
+    if (rn->have) r = emit(rn, '-', sink, ctx);
+    if (len > RENORM_LINE_MAX) len = RENORM_LINE_MAX;
+    memcpy(rn->held, line, len);
+    rn->len = len;
+    rn->have = 1;
+    return r;
+}
+
+int renorm_end(struct renorm *rn, renorm_sink *sink, void *ctx)
+{
+    if (!rn->have) return 0;
+    return emit(rn, ' ', sink, ctx);
+}

@@ -1,0 +1,133 @@
+/* The fixsmtpio rule language: parsing, choosing the rules that apply, and
+ * applying them to reply lines. Buffers only, no file descriptors.
+ *
+ * A rule is one line of six ':'-separated fields:
+ *   [env]:event:[request-prepend]:response-line-glob:[exitcode]:[response]
+ * The response is the rest of the line and may hold ':'. */
+#ifndef RULES_H
+#define RULES_H
+
+#include <stddef.h>
+
+#define RULES_MAX_FILE (16u << 20) /* bytes in a rule file */
+#define RULES_MAX_ENV 255
+#define RULES_MAX_EVENT 64
+#define RULES_MAX_PREPEND 510
+#define RULES_MAX_GLOB 1024
+#define RULES_MAX_RESPONSE 510 /* an RFC 5321 reply line without CR LF */
+
+enum rule_action {
+    RULE_REPLACE, /* the line becomes the response */
+    RULE_REMOVE,  /* empty response: the line goes */
+    RULE_NOOP,    /* &fixsmtpio_noop: the line stays */
+    RULE_FIXUP    /* &fixsmtpio_fixup: the event's built-in routine */
+};
+
+struct rule {
+    const char *env; /* NULL: applies whatever the environment */
+    const char *event;
+    const char *prepend; /* NULL: none */
+    const char *glob;
+    const char *response; /* RULE_REPLACE only */
+    size_t prepend_len;
+    size_t response_len;
+    int exitcode; /* -1: none */
+    enum rule_action action;
+    unsigned line; /* in the source */
+};
+
+struct ruleset {
+    struct rule *rules;
+    size_t count;
+    char *arena; /* the fields point into it */
+};
+
+/* Called once for every error found: line and column count from 1. */
+typedef void rules_error_fn(void *ctx, unsigned line, unsigned column,
+                            const char *message);
+
+/* Parses text[0..len) into set. Every error is reported through on_error
+ * (which may be NULL); returns the number of errors, or -1 when memory ran
+ * out. With errors the set is left empty. */
+int rules_parse(const char *text, size_t len, struct ruleset *set,
+                rules_error_fn *on_error, void *ctx);
+void rules_free(struct ruleset *set);
+/* The rules as canonical text, one a line (comments and blank lines gone):
+ * what a compiled rule file stores. Returns a malloc'd string, or NULL. */
+char *rules_canonical(const struct ruleset *set, size_t *len);
+
+/* Events with a meaning of their own. */
+#define EVENT_GREETING "greeting"
+#define EVENT_TIMEOUT "timeout"
+#define EVENT_CLIENTEOF "clienteof"
+
+/* The rules that apply in one environment, grouped by event. */
+struct rules_event {
+    const char *name;
+    const struct rule **rules; /* in file order */
+    size_t count;
+    char *prepend; /* every prepend for the event, later rules' first */
+    size_t prepend_len;
+};
+
+struct ruleview {
+    struct rules_event *events;
+    size_t count;
+};
+
+typedef const char *rules_getenv_fn(const char *name);
+
+/* Picks the rules of set whose env field is unset or names a variable that
+ * getenv_fn finds. 0, or -1 when memory ran out. */
+int ruleview_init(struct ruleview *view, const struct ruleset *set,
+                  rules_getenv_fn *getenv_fn);
+void ruleview_free(struct ruleview *view);
+/* The event named by word[0..len) (any case), or NULL when no rule has it. */
+const struct rules_event *ruleview_event(const struct ruleview *view,
+                                         const char *word, size_t len);
+
+/* The built-in routine &fixsmtpio_fixup runs for an event. */
+enum fixup_kind {
+    FIXUP_NONE,
+    FIXUP_GREETING,
+    FIXUP_HELO,
+    FIXUP_EHLO,
+    FIXUP_QUIT,
+    FIXUP_HELP
+};
+enum fixup_kind fixup_kind_of(const char *event, size_t len);
+
+/* Applying the rules of one event to the lines of one reply. */
+struct reply_rules {
+    const struct rules_event *event; /* NULL: no rules, lines pass */
+    enum fixup_kind fixup;
+    const char *greeting; /* the smtpgreeting the fixups say */
+    unsigned index;       /* of the next line in the reply */
+    int exitcode;         /* -1, or the last one a matching rule set */
+};
+
+void reply_rules_start(struct reply_rules *rr, const struct rules_event *event,
+                       enum fixup_kind fixup, const char *greeting);
+
+/* The most a reply line can become: the longest line the reader takes, a
+ * response, or a fixup with a greeting. */
+#define REPLY_LINE_MAX 65536
+
+struct reply_line_out {
+    /* A line to send before this one (HELP's), or length 0. */
+    char before[REPLY_LINE_MAX];
+    size_t before_len;
+    /* The line itself, or removed. */
+    const char *text;
+    size_t len;
+    int removed;
+    char scratch[REPLY_LINE_MAX];
+};
+
+/* Applies the event's rules to one reply line (without CR LF; it starts with
+ * a valid reply code). The result goes in out, pointing at line or at out's
+ * own storage. */
+void reply_rules_line(struct reply_rules *rr, const char *line, size_t len,
+                      struct reply_line_out *out);
+
+#endif

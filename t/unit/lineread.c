@@ -1,0 +1,94 @@
+/* The bounded line reader: lines, over-long lines, raw bytes, deadlines. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../tap.h"
+#include "clock.h"
+#include "lineread.h"
+
+static void feed(struct lineread *lr, const char *s)
+{
+    size_t n = strlen(s);
+    ok(lr_feed(lr, s, n) == n, "fed %zu bytes", n);
+}
+
+static void expect_line(struct lineread *lr, const char *want)
+{
+    const char *line;
+    size_t len;
+    enum lr_status st = lr_line(lr, &line, &len);
+    if (!ok(st == LR_LINE, "a line is ready")) return;
+    is_mem(line, len, want, strlen(want), "with the bytes sent");
+}
+
+static void expect(struct lineread *lr, enum lr_status want, const char *name)
+{
+    const char *line;
+    size_t len;
+    is_int(lr_line(lr, &line, &len), want, name);
+}
+
+int main(void)
+{
+    struct lineread lr;
+    ok(lr_init(&lr, 16) == 0, "init with 16 bytes");
+
+    feed(&lr, "HELO a\r\nNOOP\n");
+    expect_line(&lr, "HELO a\r\n");
+    expect_line(&lr, "NOOP\n");
+    expect(&lr, LR_MORE, "nothing more");
+
+    feed(&lr, "par");
+    expect(&lr, LR_MORE, "a partial line waits");
+    feed(&lr, "tial\r\n");
+    expect_line(&lr, "partial\r\n");
+
+    /* A line of exactly the limit, LF included, is taken. */
+    feed(&lr, "0123456789abcd\r\n");
+    expect_line(&lr, "0123456789abcd\r\n");
+
+    /* One byte more is too long: reported once, the rest dropped. */
+    feed(&lr, "0123456789abcdef");
+    const char *line;
+    size_t len;
+    is_int(lr_line(&lr, &line, &len), LR_TOOLONG, "17-byte line too long");
+    is_mem(line, len, "0123456789abcdef", 16, "its first 16 bytes shown");
+    feed(&lr, "ghijklmnopqrstu");
+    expect(&lr, LR_MORE, "the rest is dropped, not reported again");
+    feed(&lr, "vw\r\nNEXT\r\n");
+    expect_line(&lr, "NEXT\r\n");
+
+    /* NUL bytes are bytes: the line keeps them. */
+    lr_feed(&lr, "A\0B\r\n", 5);
+    ok(lr_line(&lr, &line, &len) == LR_LINE && len == 5 && line[1] == 0,
+       "a NUL stays inside the line");
+
+    /* Raw bytes and giving some back. */
+    feed(&lr, "abcdef");
+    const char *p;
+    is_int((long long)lr_raw(&lr, &p, 4), 4, "raw takes 4");
+    is_mem(p, 4, "abcd", 4, "raw bytes");
+    lr_unread(&lr, 2);
+    is_int((long long)lr_pending(&lr), 4, "2 given back: 4 pending");
+    lr_discard(&lr);
+    is_int((long long)lr_pending(&lr), 0, "discard drops them");
+
+    /* lr_getline on a pipe: a line, a deadline, end of file. */
+    int fds[2];
+    ok(pipe(fds) == 0, "pipe");
+    ok(write(fds[1], "X\r\nY", 4) == 4, "write");
+    is_int(lr_getline(&lr, fds[0], clock_ms() + 1000, &line, &len), LR_LINE,
+           "getline: a line");
+    int64_t t0 = clock_ms();
+    is_int(lr_getline(&lr, fds[0], clock_ms() + 200, &line, &len), LR_TIMEOUT,
+           "getline: the deadline passes on a partial line");
+    ok(clock_ms() - t0 >= 150, "after about the deadline");
+    close(fds[1]);
+    is_int(lr_getline(&lr, fds[0], clock_ms() + 1000, &line, &len), LR_EOF,
+           "getline: end of file drops the partial line");
+    close(fds[0]);
+    lr_free(&lr);
+    return done_testing();
+}
