@@ -90,6 +90,9 @@ $(B)/librules.a: $(RULES_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# Unit tests see every program folder's headers.
+$(B)/t/unit/%.o: ALL_CFLAGS += $(addprefix -I,$(FOLDERS))
+
 $(B)/t/unit-%: $(B)/t/unit/%.o $(CORES) $(SUITE_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)

@@ -40,22 +40,6 @@ void ob_clear(struct outbuf *ob)
     ob->start = ob->end = 0;
 }
 
-int ob_put(struct outbuf *ob, const void *p, size_t len)
-{
-    if (len > ob_room(ob)) {
-        errno = ENOBUFS;
-        return -1;
-    }
-    if (ob->size - ob->end < len) {
-        memmove(ob->buf, ob->buf + ob->start, ob->end - ob->start);
-        ob->end -= ob->start;
-        ob->start = 0;
-    }
-    memcpy(ob->buf + ob->end, p, len);
-    ob->end += len;
-    return 0;
-}
-
 char *ob_reserve(struct outbuf *ob, size_t len)
 {
     if (len > ob_room(ob)) {
@@ -73,6 +57,16 @@ char *ob_reserve(struct outbuf *ob, size_t len)
 void ob_commit(struct outbuf *ob, size_t len)
 {
     ob->end += len;
+}
+
+int ob_put(struct outbuf *ob, const void *p, size_t len)
+{
+    if (len == 0) return 0;
+    char *to = ob_reserve(ob, len);
+    if (!to) return -1;
+    memcpy(to, p, len);
+    ob->end += len;
+    return 0;
 }
 
 int ob_flush(struct outbuf *ob, int fd)

@@ -14,6 +14,7 @@ void reply_rules_start(struct reply_rules *rr, const struct rules_event *event,
     rr->greeting = greeting ? greeting : "";
     rr->index = 0;
     rr->exitcode = -1;
+    rr->help_said = 0;
 }
 
 static size_t say(char *out, const char *fmt, const char *code,
@@ -44,10 +45,11 @@ static void fixup(struct reply_rules *rr, struct reply_line_out *out)
         out->len = say(out->scratch, "%s %s", code, rr->greeting);
         break;
     case FIXUP_HELP:
-        if (out->before_len == 0)
-            out->before_len =
-                say(out->before, "%s fixsmtpio " SUITE_VERSION "%s", code,
-                    ": this server's replies pass through fixsmtpio(8)");
+        if (rr->help_said) return;
+        rr->help_said = 1;
+        out->before_len =
+            say(out->before, "%s fixsmtpio " SUITE_VERSION "%s", code,
+                ": this server's replies pass through fixsmtpio(8)");
         return;
     case FIXUP_NONE:
         return;

@@ -104,6 +104,7 @@ struct reply_rules {
     const char *greeting; /* the smtpgreeting the fixups say */
     unsigned index;       /* of the next line in the reply */
     int exitcode;         /* -1, or the last one a matching rule set */
+    int help_said;        /* HELP's line went before an earlier line */
 };
 
 void reply_rules_start(struct reply_rules *rr, const struct rules_event *event,

@@ -1,0 +1,364 @@
+/* The session core without file descriptors: replies paired with requests
+ * under pipelining, fixsmtpio's own replies in order, DATA, BDAT, AUTH,
+ * over-long lines, NUL bytes, timeouts, exit codes, malformed replies. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "session.h"
+
+static struct ruleset set;
+static struct ruleview view;
+static struct session s;
+static char got[1 << 20];
+
+static const char *env_none(const char *name)
+{
+    (void)name;
+    return NULL;
+}
+
+static void start(const char *rules)
+{
+    if (set.arena) {
+        session_free(&s);
+        ruleview_free(&view);
+        rules_free(&set);
+    }
+    rules_parse(rules, strlen(rules), &set, NULL, NULL);
+    ruleview_init(&view, &set, env_none);
+    session_init(&s, &view, "mx.example");
+    session_server_started(&s);
+}
+
+static void client(const char *bytes, size_t len)
+{
+    while (len) {
+        size_t n = lr_feed(&s.from_client, bytes, len);
+        bytes += n;
+        len -= n;
+        session_client(&s);
+        session_server(&s);
+        if (n == 0) break;
+    }
+    session_client(&s);
+}
+
+static void clients(const char *text)
+{
+    client(text, strlen(text));
+}
+
+static void server(const char *text)
+{
+    lr_feed(&s.from_server, text, strlen(text));
+    session_server(&s);
+    session_client(&s);
+}
+
+/* What went to one side since the last look. */
+static const char *take(struct outbuf *ob)
+{
+    size_t n = ob_pending(ob);
+    memcpy(got, ob->buf + ob->start, n);
+    got[n] = 0;
+    ob_clear(ob);
+    return got;
+}
+
+static void pipelining(void)
+{
+    start(":rcpt::550*::550 no such user here\n");
+    clients("EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\n"
+            "RCPT TO:<bad@y>\r\n");
+    is_str(take(&s.to_server),
+           "EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\nRCPT TO:<bad@y>\r\n",
+           "requests go on before the greeting has even come");
+    is_str(take(&s.to_client), "", "nothing for the client yet");
+    server("220 s ESMTP\r\n250-s\r\n250 PIPELINING\r\n250 ok\r\n250 ok\r\n");
+    is_str(take(&s.to_client),
+           "220 s ESMTP\r\n250-s\r\n250 PIPELINING\r\n250 ok\r\n250 ok\r\n",
+           "replies in order");
+    server("550 unknown\r\n");
+    is_str(take(&s.to_client), "550 no such user here\r\n",
+           "the fourth reply gets the RCPT rule");
+    server("421 timeout (#4.4.2)\r\n");
+    is_str(take(&s.to_client), "421 timeout (#4.4.2)\r\n",
+           "a reply nobody asked for passes (timeout event)");
+    ok(!session_waiting_for_server(&s), "nothing owed");
+}
+
+static void local_replies(void)
+{
+    start("");
+    server("220 s\r\n");
+    take(&s.to_client);
+    clients("NOOP\r\nSTARTTLS\r\n");
+    client("NO\0OP\r\n", 7);
+    clients("NOOP\r\n");
+    is_str(take(&s.to_server), "NOOP\r\nNOOP\r\n",
+           "STARTTLS and a NUL line never reach the server");
+    is_str(take(&s.to_client), "",
+           "fixsmtpio's replies wait for the NOOP before them");
+    server("250 one\r\n");
+    is_str(take(&s.to_client),
+           "250 one\r\n502 5.5.1 STARTTLS not offered\r\n"
+           "500 5.5.2 NUL character in command\r\n",
+           "then STARTTLS gets its 502 (no TLS offered), the NUL line 500");
+    server("250 two\r\n");
+    is_str(take(&s.to_client), "250 two\r\n",
+           "and the last NOOP its reply, in request order");
+
+    /* Over-long lines: 500 once, the rest dropped, the next line works. */
+    char *big = malloc(200000);
+    memset(big, 'x', 200000);
+    memcpy(big, "NOOP ", 5);
+    client(big, 200000);
+    clients("\r\nRSET\r\n");
+    is_str(take(&s.to_server), "RSET\r\n", "only the line after goes on");
+    server("250 reset\r\n");
+    is_str(take(&s.to_client), "500 5.5.2 line too long\r\n250 reset\r\n",
+           "a 200 KB line: 500 5.5.2, then the next reply");
+    memset(big, 'y', 65534);
+    memcpy(big + 65534, "\r\n", 2);
+    client(big, 65536);
+    ok(ob_pending(&s.to_server) == 65536, "a 64 KiB line with CR LF passes");
+    take(&s.to_server);
+    server("250 long ok\r\n");
+    take(&s.to_client);
+
+    /* A server reply line over 64 KiB keeps its place in the reply. */
+    clients("EHLO c\r\n");
+    take(&s.to_server);
+    memset(big, 'z', 100000);
+    memcpy(big, "250-", 4);
+    lr_feed(&s.from_server, big, 65536);
+    session_server(&s);
+    lr_feed(&s.from_server, big, 100000 - 65536);
+    session_server(&s);
+    server("\r\n250 SIZE\r\n");
+    is_str(take(&s.to_client), "500-5.5.2 line too long\r\n250 SIZE\r\n",
+           "an over-long reply line is replaced, the reply goes on");
+    free(big);
+
+    /* Bare LF ends a command line too; the server gets CR LF. */
+    clients("NOOP\nRSET\r\n");
+    is_str(take(&s.to_server), "NOOP\r\nRSET\r\n",
+           "LF-terminated command normalised");
+    server("250 a\r\n250 b\r\n");
+    take(&s.to_client);
+}
+
+static void data(void)
+{
+    start(":data::451 GL*::451 greylisted\n");
+    server("220 s\r\n");
+    clients("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"
+            "Subject: x\r\n\r\nRSET\r\n.\r\nQUIT\r\n");
+    is_str(take(&s.to_server), "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n",
+           "nothing after DATA goes on before its reply");
+    server("250 ok\r\n250 ok\r\n354 go\r\n");
+    is_str(take(&s.to_server), "Subject: x\r\n\r\nRSET\r\n.\r\nQUIT\r\n",
+           "after 354 the message, its end, then the next command");
+    server("451 GL - temporary failure\r\n221 bye\r\n");
+    is_str(take(&s.to_client),
+           "220 s\r\n250 ok\r\n250 ok\r\n354 go\r\n451 greylisted\r\n"
+           "221 bye\r\n",
+           "the end-of-data reply is a data event");
+
+    start("");
+    server("220 s\r\n");
+    clients("DATA\r\nNOOP\r\n");
+    server("503 need RCPT\r\n");
+    is_str(take(&s.to_server), "DATA\r\nNOOP\r\n",
+           "DATA refused: the next line is a command again");
+}
+
+static void bdat(void)
+{
+    start("");
+    server("220 s\r\n");
+    clients("BDAT 5\r\nHELO\n");
+    is_str(take(&s.to_server), "",
+           "BDAT without CHUNKING offered: nothing reaches the server");
+    clients("NOOP\r\n");
+    is_str(take(&s.to_server), "NOOP\r\n",
+           "the chunk was skipped by its size, not read as commands");
+    server("250 ok\r\n");
+    is_str(take(&s.to_client),
+           "220 s\r\n502 5.5.1 BDAT without CHUNKING offered\r\n250 ok\r\n",
+           "502 for it, in order");
+
+    clients("EHLO c\r\n");
+    server("250-s\r\n250 CHUNKING\r\n");
+    take(&s.to_client);
+    take(&s.to_server);
+    clients("BDAT 12 LAST\r\nDATA\r\n.\r\n\nQUIT\r\n");
+    is_str(take(&s.to_server), "BDAT 12 LAST\r\nDATA\r\n.\r\n\nQUIT\r\n",
+           "with CHUNKING the chunk passes untouched, by its size");
+    clients("BDAT 0 LAST\r\nBDAT x\r\nBDAT 1 FIRST\r\nBDAT 99999999999999999999"
+            "\r\n");
+    is_str(take(&s.to_server), "BDAT 0 LAST\r\n",
+           "malformed BDAT lines never reach the server");
+    server("250 12 ok\r\n221 bye\r\n250 0 ok\r\n");
+    is_str(take(&s.to_client),
+           "250 12 ok\r\n221 bye\r\n250 0 ok\r\n"
+           "501 5.5.4 Syntax: BDAT size [LAST]\r\n"
+           "501 5.5.4 Syntax: BDAT size [LAST]\r\n"
+           "501 5.5.4 Syntax: BDAT size [LAST]\r\n",
+           "each gets 501");
+}
+
+static void auth(void)
+{
+    start("");
+    s.debug = 0;
+    server("220 s\r\n");
+    clients("AUTH LOGIN\r\ndXNlcg==\r\n");
+    is_str(take(&s.to_server), "AUTH LOGIN\r\n",
+           "nothing after AUTH before its reply");
+    server("334 VXNlcm5hbWU6\r\n");
+    is_str(take(&s.to_server), "dXNlcg==\r\n",
+           "after 334 the line goes on as a SASL response");
+    clients("STARTTLS\r\n");
+    is_str(take(&s.to_server), "", "the next line waits for the reply");
+    server("334 UGFzc3dvcmQ6\r\n");
+    is_str(take(&s.to_server), "STARTTLS\r\n",
+           "after a second 334 even a command word is a SASL response");
+    server("235 ok\r\n");
+    clients("MAIL FROM:<a@b>\r\n");
+    is_str(take(&s.to_server), "MAIL FROM:<a@b>\r\n", "then commands again");
+
+    /* Under authup's rules AUTH is turned into a NOOP. */
+    start("AUTH:auth:NOOP :*::502 unimplemented (#5.5.1)\n");
+    server("220 s\r\n");
+    setenv("AUTH", "1", 1);
+    ruleview_free(&view);
+    ruleview_init(&view, &set, (rules_getenv_fn *)getenv);
+    s.view = &view;
+    clients("AUTH PLAIN AGEAYg==\r\nNOOP\r\n");
+    server("250 ok\r\n");
+    is_str(take(&s.to_server), "NOOP AUTH PLAIN AGEAYg==\r\nNOOP\r\n",
+           "the prepend makes the server ignore AUTH");
+    is_str(take(&s.to_client), "220 s\r\n502 unimplemented (#5.5.1)\r\n",
+           "and the client is told 502");
+    unsetenv("AUTH");
+}
+
+static void exits(void)
+{
+    start(":greeting::4*:14:&fixsmtpio_noop\n:quit::*:3:\n");
+    server("421 go away\r\n");
+    is_str(take(&s.to_client), "421 go away\r\n", "4xx greeting kept");
+    ok(s.finished && s.exit_code == 14, "exit 14 after sending it");
+
+    start(":quit::*:3:\n:clienteof::*:7:\n");
+    server("220 s\r\n");
+    clients("QUIT\r\n");
+    server("221 bye\r\n");
+    is_str(take(&s.to_client), "220 s\r\n", "QUIT reply removed");
+    ok(s.finished && s.exit_code == 3, "exit code from the QUIT rule");
+
+    start(":clienteof::*:7:\n");
+    session_client_eof(&s);
+    is_int(s.exit_code, 7, "client EOF: the clienteof rule's code");
+    ok(!s.finished, "but the server still gets to finish");
+
+    start("");
+    server("220 s\r\n");
+    server("hello\r\n");
+    ok(s.server_broken, "a line that is not a reply: the server is broken");
+    start("");
+    lr_feed(&s.from_server, "220-a\r\n220\0b\r\n", 14);
+    session_server(&s);
+    ok(s.server_broken, "a NUL in a reply: broken too");
+    start("");
+    server("220-a\r\n");
+    ok(session_waiting_for_server(&s), "in the middle of a reply");
+}
+
+static void tls_levels(void)
+{
+    start("");
+    s.tls = TLS_REQUIRED;
+    server("220 s\r\n");
+    take(&s.to_client);
+    clients("EHLO c\r\nMAIL FROM:<a@b>\r\nNOOP\r\nAUTH PLAIN x\r\n");
+    is_str(take(&s.to_server), "EHLO c\r\nNOOP\r\n",
+           "TLS required: MAIL and AUTH never reach the server");
+    server("250 s\r\n250 ok\r\n");
+    is_str(take(&s.to_client),
+           "250 s\r\n530 5.7.0 Must issue a STARTTLS command first\r\n"
+           "250 ok\r\n530 5.7.0 Must issue a STARTTLS command first\r\n",
+           "530s in request order");
+
+    start("");
+    s.tls = TLS_OFFERED;
+    s.offer_starttls = 1;
+    server("220 s\r\n");
+    clients("EHLO c\r\n");
+    server("250-s\r\n250-STARTTLS\r\n250 8BITMIME\r\n");
+    is_str(take(&s.to_client),
+           "220 s\r\n250-s\r\n250-8BITMIME\r\n250 STARTTLS\r\n",
+           "the server's STARTTLS removed, fixsmtpio's added");
+    take(&s.to_server);
+    clients("STARTTLS\r\nRSET\r\nMAIL FROM:<x@y>\r\n");
+    is_str(take(&s.to_server), "", "nothing after STARTTLS goes on");
+    is_str(take(&s.to_client), "220 2.0.0 Ready to start TLS\r\n", "220 Ready");
+    ok(s.starttls, "the relay is told to start TLS");
+    ok(lr_pending(&s.from_client) == 0,
+       "what was pipelined after STARTTLS is dropped");
+
+    start("");
+    s.tls = TLS_ACTIVE;
+    server("220 s\r\n");
+    clients("STARTTLS\r\n");
+    is_str(take(&s.to_client), "220 s\r\n503 5.5.1 TLS already active\r\n",
+           "STARTTLS inside TLS: 503");
+}
+
+static void flat_memory(void)
+{
+    start("");
+    server("220 s\r\n");
+    take(&s.to_client);
+    /* 10,000 pipelined commands: the queue and buffers stay bounded, and
+     * every reply arrives once the server answers. */
+    static char cmds[10000 * 6];
+    for (int i = 0; i < 10000; i++)
+        memcpy(cmds + 6 * i, "NOOP\r\n", 6);
+    size_t fed = 0, replies = 0, sent = 0, most = 0;
+    int rounds = 0;
+    while ((fed < sizeof cmds || replies < 10000) && rounds++ < 100000) {
+        fed += lr_feed(&s.from_client, cmds + fed, sizeof cmds - fed);
+        session_client(&s);
+        if (s.qlen > most) most = s.qlen;
+        size_t n = ob_pending(&s.to_server) / 6;
+        ob_clear(&s.to_server);
+        sent += n;
+        for (size_t i = 0; i < n; i++)
+            lr_feed(&s.from_server, "250 ok\r\n", 8);
+        session_server(&s);
+        replies += ob_pending(&s.to_client) / 8;
+        ob_clear(&s.to_client);
+    }
+    ok(most <= QUEUE_LIMIT, "at most %zu requests queued", most);
+    is_int((long long)sent, 10000, "10,000 commands reached the server");
+    is_int((long long)replies, 10000, "10,000 replies reached the client");
+}
+
+int main(void)
+{
+    pipelining();
+    local_replies();
+    data();
+    bdat();
+    auth();
+    exits();
+    tls_levels();
+    flat_memory();
+    session_free(&s);
+    ruleview_free(&view);
+    rules_free(&set);
+    return done_testing();
+}
