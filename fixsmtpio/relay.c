@@ -49,7 +49,7 @@ static int outcome(struct relay *r, int status, int stopped_by_us)
     if (r->s->exit_code >= 0) return r->s->exit_code;
     int code = status_exit_code(status);
     if (code >= 0) return code;
-    if (!stopped_by_us)
+    if (!stopped_by_us && !r->killed)
         warn_msg("%s was killed by signal %d", r->argv[0],
                  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     return EXIT_TEMP;
@@ -190,6 +190,17 @@ int relay_run(struct relay *r)
          * message) and finishes in its own time. */
         if (r->client_eof && cs == CLIENT_NEEDS_INPUT && r->child.in >= 0 &&
             !ob_pending(&s->to_server)) {
+            /* Gone in the middle of a message: a server that streams the
+             * message to its delivery as it reads it (msmtpd does) must not
+             * be left to deliver half of it, so it is stopped outright. */
+            if ((s->state == CLIENT_DATA || s->state == CLIENT_BDAT) &&
+                r->child.pid > 0) {
+                warn_msg("client went away in the middle of a message: "
+                         "stopping %s",
+                         r->argv[0]);
+                kill(r->child.pid, SIGTERM);
+                r->killed = 1;
+            }
             s->state = CLIENT_EOF;
             lr_discard(&s->from_client);
             child_close_in(&r->child);

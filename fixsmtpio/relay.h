@@ -27,6 +27,7 @@ struct relay {
     int client_eof;
     int client_gone; /* writing to the client failed */
     int server_eof;  /* the server closed its stdout */
+    int killed;      /* we stopped the server with a signal */
     relay_starttls_fn *starttls;
     relay_started_fn *started;
     void *ctx;

@@ -93,12 +93,27 @@ def helper(name):
     return os.path.join(HELPERS, name)
 
 
+# Valgrind 3.19 (Debian 12) does not know pidfd_open (syscall 434): it
+# says so, returns ENOSYS, and lib/child.c falls back to waiting without a
+# pidfd. That notice is not an error in the program.
+_VG_NOTICE = re.compile(r"--\d+-- (WARNING: unhandled amd64-linux syscall: "
+                        r"434|You may be able to write your own handler\.|"
+                        r"Read the file README_MISSING_SYSCALL_OR_IOCTL\.|"
+                        r"Nevertheless we consider this a bug\.  Please "
+                        r"report|it at http://valgrind.org/support/bug_"
+                        r"reports.html\.)")
+
+
 def check_valgrind():
     logs = sorted(glob.glob(os.path.join(VGDIR, "*")))
-    bad = [f for f in logs if os.path.getsize(f) > 0]
-    for f in bad:
+    bad = []
+    for f in logs:
         with open(f) as fh:
-            diag(f + ":\n" + fh.read()[:4000])
+            text = "".join(line for line in fh
+                           if not _VG_NOTICE.match(line))
+        if text.strip():
+            bad.append(f)
+            diag(f + ":\n" + text[:4000])
     ok(not bad, "valgrind: no error and no leak in %d process logs"
        % len(logs))
 
@@ -191,14 +206,15 @@ class TCPServer:
             return fh.read().decode("utf-8", "replace")
 
     def ends(self, count=1, timeout=20):
-        """Waits until count sessions have ended; returns their exit
-        statuses, in order."""
+        """Waits until count sessions have ended; returns their exit codes
+        in order (tcpserver logs wait statuses; a signal shows as -N)."""
         deadline = time.time() + timeout
         while True:
             st = [int(s) for s in re.findall(r"end \d+ status (\d+)",
                                               self.text())]
             if len(st) >= count or time.time() > deadline:
-                return st
+                return [w >> 8 if w & 0x7f == 0 else -(w & 0x7f)
+                        for w in st]
             time.sleep(0.05)
 
     def stop(self):
@@ -291,5 +307,5 @@ def messages(md, count=None, timeout=10):
 def msmtpd(md, *extra):
     """argv for msmtpd --inetd delivering into Maildir md."""
     return ["msmtpd", "--inetd",
-            "--command=%s %s" % (os.path.join(HELPERS, "deliver"), md)] + \
+            "--command=%s %s" % (helper("deliver"), md)] + \
         list(extra)
