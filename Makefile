@@ -76,7 +76,10 @@ BINS := $(addprefix $(B)/bin/,$(PROGRAMS))
 UNITS := $(patsubst t/unit/%.c,$(B)/t/unit-%,$(wildcard t/unit/*.c))
 HELPERS := $(patsubst t/helpers/%.c,$(B)/t/bin/%,$(wildcard t/helpers/*.c))
 
-all: $(BINS) $(UNITS) $(HELPERS)
+# Benchmark peers (bench/*.c): a fast stand-in server and a plain relay.
+BENCH := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+
+all: $(BINS) $(UNITS) $(HELPERS) $(BENCH)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -98,6 +101,10 @@ $(B)/t/unit-%: $(B)/t/unit/%.o $(CORES) $(SUITE_LIBS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 $(B)/t/bin/%: $(B)/t/helpers/%.o $(SUITE_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+$(B)/bench/%: $(B)/bench/%.o $(SUITE_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 

@@ -80,7 +80,8 @@ size_t dataend_scan(struct dataend *d, const char *in, size_t len, char *out,
                 i += n;
                 st = in[i - 1] == '\r' ? AFTER_CR : IN_LINE;
             }
-            if (!lf) break;
+            if (!lf)
+                break;
             i++;
             if (st == AFTER_CR) {
                 out[o++] = '\n';

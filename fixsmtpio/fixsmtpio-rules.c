@@ -25,7 +25,8 @@ int main(int argc, char **argv)
     int compile = strcmp(argv[1], "compile") == 0;
     int r = compile ? rulefile_compile(path, print_error, NULL)
                     : rulefile_check(path, print_error, NULL);
-    if (r < 0) die_sys(EXIT_TEMP, compile ? "compile" : "read", path);
+    if (r < 0)
+        die_sys(EXIT_TEMP, compile ? "compile" : "read", path);
     if (r > 0)
         die_msg(EXIT_PERM, "%s: %d error%s%s", path, r, r == 1 ? "" : "s",
                 compile ? ", compiled file left as it was" : "");

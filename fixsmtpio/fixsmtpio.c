@@ -39,7 +39,8 @@ die_setup(int code, const char *fmt, ...)
 static void read_greeting(char *greeting, size_t size)
 {
     int r = control_readline("smtpgreeting", greeting, size);
-    if (r == 0) r = control_readline("me", greeting, size);
+    if (r == 0)
+        r = control_readline("me", greeting, size);
     if (r < 0)
         die_setup(EXIT_TEMP, "unable to read %s/smtpgreeting or me: %s",
                   control_dir(), strerror(errno));
@@ -57,7 +58,8 @@ static long long read_timeout(void)
         die_setup(EXIT_TEMP, "unable to read %s/timeoutsmtpd: %s",
                   control_dir(),
                   errno == EINVAL ? "not a number" : strerror(errno));
-    if (seconds == 0 || seconds > 86400) seconds = 1200;
+    if (seconds == 0 || seconds > 86400)
+        seconds = 1200;
     return (long long)seconds * 1000;
 }
 
@@ -95,7 +97,8 @@ static const char *env(const char *name)
 int main(int argc, char **argv)
 {
     progname = "fixsmtpio";
-    if (argc < 2) die_usage("prog [arg ...]");
+    if (argc < 2)
+        die_usage("prog [arg ...]");
     if (getenv("NOFIXSMTPIO")) {
         execvp(argv[1], argv + 1);
         die_sys(EXIT_TEMP, "run", argv[1]);

@@ -23,17 +23,20 @@ static const char server_broken[] =
 static void set_nonblocking(int fd)
 {
     int flags = fcntl(fd, F_GETFL);
-    if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    if (flags >= 0)
+        fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
 int relay_start_server(struct relay *r)
 {
-    if (child_start(&r->child, r->argv) < 0) return -1;
+    if (child_start(&r->child, r->argv) < 0)
+        return -1;
     set_nonblocking(r->child.in);
     set_nonblocking(r->child.out);
     r->server_eof = 0;
     session_server_started(r->s);
-    if (r->started) r->started(r);
+    if (r->started)
+        r->started(r);
     return 0;
 }
 
@@ -46,9 +49,11 @@ int relay_stop_server(struct relay *r, int grace_ms)
  * is a temporary failure. */
 static int outcome(struct relay *r, int status, int stopped_by_us)
 {
-    if (r->s->exit_code >= 0) return r->s->exit_code;
+    if (r->s->exit_code >= 0)
+        return r->s->exit_code;
     int code = status_exit_code(status);
-    if (code >= 0) return code;
+    if (code >= 0)
+        return code;
     if (!stopped_by_us && !r->killed)
         warn_msg("%s was killed by signal %d", r->argv[0],
                  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
@@ -73,7 +78,8 @@ static int finish(struct relay *r, int stopped_by_us)
 
 static int say_and_finish(struct relay *r, const char *line, int code)
 {
-    if (!r->client_eof) session_say(r->s, line);
+    if (!r->client_eof)
+        session_say(r->s, line);
     flush_client(r);
     relay_stop_server(r, STOP_GRACE_MS);
     return code;
@@ -82,8 +88,10 @@ static int say_and_finish(struct relay *r, const char *line, int code)
 static void read_client(struct relay *r)
 {
     ssize_t n = lr_fill(&r->s->from_client, r->client_in);
-    if (n > 0) return;
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n > 0)
+        return;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
     /* End of file, or an error that means the same: the client is gone. */
     r->client_eof = 1;
     session_client_eof(r->s);
@@ -92,8 +100,10 @@ static void read_client(struct relay *r)
 static void read_server(struct relay *r)
 {
     ssize_t n = lr_fill(&r->s->from_server, r->child.out);
-    if (n > 0) return;
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n > 0)
+        return;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
     r->server_eof = 1;
 }
 
@@ -153,7 +163,8 @@ static int handle_starttls(struct relay *r)
     struct session *s = r->s;
     s->starttls = 0;
     flush_client(r);
-    if (r->client_gone) return -1;
+    if (r->client_gone)
+        return -1;
     lr_discard(&s->from_client);
     return r->starttls ? r->starttls(r) : -1;
 }
@@ -175,7 +186,8 @@ int relay_run(struct relay *r)
             warn_msg("%s sent a line that is not an SMTP reply", r->argv[0]);
             return say_and_finish(r, server_broken, EXIT_TEMP);
         }
-        if (s->finished) return finish(r, 1);
+        if (s->finished)
+            return finish(r, 1);
         if (s->starttls) {
             if (handle_starttls(r) < 0)
                 return say_and_finish(r, "454 4.7.0 TLS not available",
@@ -214,18 +226,24 @@ int relay_run(struct relay *r)
         want(r, p);
         int n = poll(p, P_COUNT, clock_poll_timeout(deadline));
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             die_sys(EXIT_TEMP, "poll", "");
         }
         if (n == 0) {
-            if (r->client_eof) return finish(r, 1);
+            if (r->client_eof)
+                return finish(r, 1);
             warn_msg("timed out after %lld seconds with no progress",
                      (long long)(r->timeout_ms / 1000));
             return say_and_finish(r, timed_out, EXIT_SERVER_TIMEOUT);
         }
-        if (p[P_CLIENT_OUT].revents) write_client(r);
-        if (p[P_SERVER_OUT].revents) write_server(r);
-        if (p[P_CLIENT_IN].revents) read_client(r);
-        if (p[P_SERVER_IN].revents) read_server(r);
+        if (p[P_CLIENT_OUT].revents)
+            write_client(r);
+        if (p[P_SERVER_OUT].revents)
+            write_server(r);
+        if (p[P_CLIENT_IN].revents)
+            read_client(r);
+        if (p[P_SERVER_IN].revents)
+            read_server(r);
     }
 }

@@ -24,7 +24,8 @@ static void relay_error(void *c, unsigned line, unsigned column,
                         const char *message)
 {
     struct report_ctx *r = c;
-    if (r->fn) r->fn(r->ctx, r->path, line, column, message);
+    if (r->fn)
+        r->fn(r->ctx, r->path, line, column, message);
 }
 
 static int parse(const char *path, const char *text, size_t len,
@@ -32,7 +33,8 @@ static int parse(const char *path, const char *text, size_t len,
 {
     struct report_ctx r = {on_error, ctx, path};
     int n = rules_parse(text, len, set, relay_error, &r);
-    if (n < 0) errno = ENOMEM;
+    if (n < 0)
+        errno = ENOMEM;
     return n;
 }
 
@@ -49,7 +51,8 @@ static int parse_file(const char *path, struct ruleset *set,
     }
     if (r <= 0) {
         bytes_free(&text);
-        if (r == 0) memset(set, 0, sizeof *set);
+        if (r == 0)
+            memset(set, 0, sizeof *set);
         return r;
     }
     int n = parse(path, text.s, text.len, set, on_error, ctx);
@@ -62,7 +65,8 @@ static int parse_cdb(const char *path, struct ruleset *set,
 {
     struct cdb c;
     int r = cdbfile_open(&c, path);
-    if (r <= 0) return r;
+    if (r <= 0)
+        return r;
     int n = -1;
     if (cdb_find(&c, KEY_FORMAT, sizeof KEY_FORMAT - 1) <= 0 ||
         cdb_datalen(&c) != sizeof FORMAT - 1 ||
@@ -109,10 +113,12 @@ int rulefile_load(const char *text_path, struct ruleset *set,
     if (have_cdb && (!have_text || newer_or_same(&cdb_st, &text_st))) {
         info->used = info->cdb_path;
         int r = parse_cdb(info->cdb_path, set, on_error, ctx);
-        if (r != 0 || set->arena || !have_text) return r;
+        if (r != 0 || set->arena || !have_text)
+            return r;
         /* The compiled file vanished in between: fall back to the text. */
     }
-    if (!have_text) return 0;
+    if (!have_text)
+        return 0;
     info->stale = have_cdb;
     info->used = text_path;
     return parse_file(text_path, set, on_error, ctx);
@@ -140,7 +146,8 @@ int rulefile_compile(const char *text_path, rulefile_error_fn *on_error,
         errno = ENOENT;
         return -1;
     }
-    if (r != 0) return r;
+    if (r != 0)
+        return r;
     size_t len;
     char *text = rules_canonical(&set, &len);
     rules_free(&set);

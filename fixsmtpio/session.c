@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include "ascii.h"
 #include <unistd.h>
 
 #include "safetext.h"
@@ -21,7 +21,8 @@ static const char tls_first[] = "530 5.7.0 Must issue a STARTTLS command first";
 static void debug2(struct session *s, char step, const char *p1, size_t len1,
                    const char *p2, size_t len2)
 {
-    if (!s->debug) return;
+    if (!s->debug)
+        return;
     char text1[300], text2[600];
     safetext(text1, sizeof text1, p1, len1);
     safetext(text2, sizeof text2, p2, len2);
@@ -69,7 +70,8 @@ void session_free(struct session *s)
 
 static struct request *queue_push(struct session *s)
 {
-    if (s->qlen == QUEUE_LIMIT) return NULL;
+    if (s->qlen == QUEUE_LIMIT)
+        return NULL;
     struct request *r = &s->queue[(s->qhead + s->qlen++) % QUEUE_LIMIT];
     memset(r, 0, sizeof *r);
     return r;
@@ -83,11 +85,26 @@ static struct request queue_pop(struct session *s)
     return r;
 }
 
+/* Appends a and b and CR LF to ob in one go; the caller made room. */
+static void put_line(struct outbuf *ob, const char *a, size_t alen,
+                     const char *b, size_t blen)
+{
+    char *to = ob_reserve(ob, alen + blen + 2);
+    if (!to)
+        return;
+    if (alen)
+        memcpy(to, a, alen);
+    if (blen)
+        memcpy(to + alen, b, blen);
+    to[alen + blen] = '\r';
+    to[alen + blen + 1] = '\n';
+    ob_commit(ob, alen + blen + 2);
+}
+
 static void to_client(struct session *s, const char *line, size_t len)
 {
     debug(s, '4', line, len);
-    ob_put(&s->to_client, line, len);
-    ob_put(&s->to_client, "\r\n", 2);
+    put_line(&s->to_client, NULL, 0, line, len);
 }
 
 void session_say(struct session *s, const char *line)
@@ -109,7 +126,8 @@ static void flush_local(struct session *s)
            ob_room(&s->to_client) >= 1024) {
         struct request r = queue_pop(s);
         session_say(s, r.text);
-        if (r.text == tls_ready) s->starttls = 1;
+        if (r.text == tls_ready)
+            s->starttls = 1;
     }
 }
 
@@ -135,17 +153,17 @@ void session_server_started(struct session *s)
 
 int session_inject(struct session *s, const char *line, size_t len)
 {
-    if (s->qlen == QUEUE_LIMIT || ob_room(&s->to_server) < len + 2) return -1;
+    if (s->qlen == QUEUE_LIMIT || ob_room(&s->to_server) < len + 2)
+        return -1;
     size_t verb = 0;
     while (verb < len && line[verb] != ' ')
         verb++;
-    int ehlo = verb == 4 && strncasecmp(line, "EHLO", 4) == 0;
+    int ehlo = verb == 4 && ascii_caseeq(line, "EHLO", 4);
     struct request *r =
         queue_server(s, ehlo ? REQ_EHLO : REQ_COMMAND, line, verb);
     r->hide = 1;
     debug(s, '2', line, len);
-    ob_put(&s->to_server, line, len);
-    ob_put(&s->to_server, "\r\n", 2);
+    put_line(&s->to_server, NULL, 0, line, len);
     return 0;
 }
 
@@ -159,9 +177,7 @@ int session_waiting_for_server(const struct session *s)
 static void forward(struct session *s, const char *prepend, size_t plen,
                     const char *line, size_t len, size_t shown)
 {
-    ob_put(&s->to_server, prepend, plen);
-    ob_put(&s->to_server, line, len);
-    ob_put(&s->to_server, "\r\n", 2);
+    put_line(&s->to_server, prepend, plen, line, len);
     /* An AUTH line may carry a password: only its first words are shown. */
     if (shown || !len)
         debug2(s, '2', prepend, plen, line, shown);
@@ -178,38 +194,68 @@ static size_t auth_shown(const char *line, size_t len)
     return n < len ? n : len;
 }
 
-static int word_is(const char *w, size_t len, const char *verb)
+/* The commands fixsmtpio itself looks at. */
+enum verb {
+    VERB_OTHER,
+    VERB_AUTH,
+    VERB_BDAT,
+    VERB_DATA,
+    VERB_EHLO,
+    VERB_HELO,
+    VERB_NOOP,
+    VERB_QUIT,
+    VERB_RSET,
+    VERB_STARTTLS
+};
+
+static enum verb classify(const char *w, size_t len)
 {
-    return strlen(verb) == len && strncasecmp(w, verb, len) == 0;
+    static const struct {
+        char name[9];
+        enum verb verb;
+    } verbs[] = {{"auth", VERB_AUTH}, {"bdat", VERB_BDAT}, {"data", VERB_DATA},
+                 {"ehlo", VERB_EHLO}, {"helo", VERB_HELO}, {"noop", VERB_NOOP},
+                 {"quit", VERB_QUIT}, {"rset", VERB_RSET}};
+    if (len == 8 && ascii_caseeq(w, "starttls", 8))
+        return VERB_STARTTLS;
+    if (len != 4)
+        return VERB_OTHER;
+    char low[4];
+    for (int i = 0; i < 4; i++)
+        low[i] = ascii_lower(w[i]);
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (memcmp(low, verbs[i].name, 4) == 0)
+            return verbs[i].verb;
+    return VERB_OTHER;
 }
 
 /* "BDAT size [LAST]": 1 with the size, 0 when malformed. */
 static int parse_bdat(const char *line, size_t len, uint64_t *size)
 {
     size_t i = 4;
-    if (i >= len || line[i] != ' ') return 0;
+    if (i >= len || line[i] != ' ')
+        return 0;
     i++;
     uint64_t v = 0;
     size_t digits = 0;
     for (; i < len && line[i] >= '0' && line[i] <= '9'; i++, digits++) {
-        if (v > (UINT64_MAX - 9) / 10) return 0;
+        if (v > (UINT64_MAX - 9) / 10)
+            return 0;
         v = v * 10 + (uint64_t)(line[i] - '0');
     }
-    if (digits == 0) return 0;
-    if (i < len && !(len - i == 5 && strncasecmp(line + i, " LAST", 5) == 0))
+    if (digits == 0)
+        return 0;
+    if (i < len && !(len - i == 5 && ascii_caseeq(line + i, " LAST", 5)))
         return 0;
     *size = v;
     return 1;
 }
 
 /* Commands that TLS-required mode lets through before STARTTLS. */
-static int allowed_before_tls(const char *w, size_t len)
+static int allowed_before_tls(enum verb v)
 {
-    static const char *const allowed[] = {"EHLO", "HELO", "NOOP",
-                                          "RSET", "QUIT", "STARTTLS"};
-    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
-        if (word_is(w, len, allowed[i])) return 1;
-    return 0;
+    return v == VERB_EHLO || v == VERB_HELO || v == VERB_NOOP ||
+           v == VERB_RSET || v == VERB_QUIT || v == VERB_STARTTLS;
 }
 
 static void command(struct session *s, const char *line, size_t len)
@@ -217,14 +263,15 @@ static void command(struct session *s, const char *line, size_t len)
     size_t wlen = 0;
     while (wlen < len && line[wlen] != ' ')
         wlen++;
-    int auth = word_is(line, wlen, "AUTH");
+    enum verb verb = classify(line, wlen);
+    int auth = verb == VERB_AUTH;
     size_t shown = auth ? auth_shown(line, len) : len;
     debug(s, '1', line, shown);
     if (memchr(line, 0, len)) {
         queue_local(s, nul_in_command);
         return;
     }
-    if (word_is(line, wlen, "STARTTLS")) {
+    if (verb == VERB_STARTTLS) {
         if (s->tls == TLS_NONE)
             queue_local(s, tls_unoffered);
         else if (s->tls == TLS_ACTIVE)
@@ -235,12 +282,12 @@ static void command(struct session *s, const char *line, size_t len)
         }
         return;
     }
-    if (s->tls == TLS_REQUIRED && !allowed_before_tls(line, wlen)) {
+    if (s->tls == TLS_REQUIRED && !allowed_before_tls(verb)) {
         queue_local(s, tls_first);
         return;
     }
     enum request_kind kind = REQ_COMMAND;
-    if (word_is(line, wlen, "BDAT")) {
+    if (verb == VERB_BDAT) {
         uint64_t size;
         if (!parse_bdat(line, len, &size)) {
             queue_local(s, bdat_syntax);
@@ -255,13 +302,13 @@ static void command(struct session *s, const char *line, size_t len)
             queue_local(s, bdat_unoffered);
             return;
         }
-    } else if (word_is(line, wlen, "DATA")) {
+    } else if (verb == VERB_DATA) {
         kind = REQ_DATA;
         s->state = CLIENT_WAIT;
     } else if (auth) {
         kind = REQ_AUTH;
         s->state = CLIENT_WAIT;
-    } else if (word_is(line, wlen, "EHLO")) {
+    } else if (verb == VERB_EHLO) {
         kind = REQ_EHLO;
     }
     struct request *r = queue_server(s, kind, line, wlen);
@@ -290,7 +337,8 @@ static int client_line(struct session *s)
     const char *line;
     size_t len;
     enum lr_status st = lr_line(&s->from_client, &line, &len);
-    if (st == LR_MORE) return CLIENT_NEEDS_INPUT;
+    if (st == LR_MORE)
+        return CLIENT_NEEDS_INPUT;
     s->progress = 1;
     if (st == LR_TOOLONG) {
         debug(s, '1', "[line too long]", 15);
@@ -305,7 +353,8 @@ static int client_line(struct session *s)
         return TOOK;
     }
     len--; /* the LF */
-    if (len && line[len - 1] == '\r') len--;
+    if (len && line[len - 1] == '\r')
+        len--;
     if (s->state == CLIENT_SASL)
         sasl_response(s, line, len);
     else
@@ -316,10 +365,12 @@ static int client_line(struct session *s)
 static int client_data(struct session *s)
 {
     size_t room = ob_room(&s->to_server);
-    if (room < 4096) return CLIENT_BLOCKED;
+    if (room < 4096)
+        return CLIENT_BLOCKED;
     const char *p;
     size_t n = lr_raw(&s->from_client, &p, (room - 2) / 2);
-    if (n == 0) return CLIENT_NEEDS_INPUT;
+    if (n == 0)
+        return CLIENT_NEEDS_INPUT;
     char *out = ob_reserve(&s->to_server, 2 * n + 2);
     size_t outlen;
     int done;
@@ -342,12 +393,15 @@ static int client_data(struct session *s)
 static int client_bdat(struct session *s)
 {
     size_t room = ob_room(&s->to_server);
-    if (room == 0) return CLIENT_BLOCKED;
+    if (room == 0)
+        return CLIENT_BLOCKED;
     size_t want = s->bdat_left < room ? (size_t)s->bdat_left : room;
     const char *p;
     size_t n = lr_raw(&s->from_client, &p, want);
-    if (n == 0) return CLIENT_NEEDS_INPUT;
-    if (!s->bdat_discard) ob_put(&s->to_server, p, n);
+    if (n == 0)
+        return CLIENT_NEEDS_INPUT;
+    if (!s->bdat_discard)
+        ob_put(&s->to_server, p, n);
     s->bdat_left -= n;
     s->data_bytes += n;
     s->progress = 1;
@@ -366,7 +420,8 @@ enum client_stop session_client(struct session *s)
 {
     for (;;) {
         flush_local(s);
-        if (s->finished || s->server_broken) return CLIENT_BLOCKED;
+        if (s->finished || s->server_broken)
+            return CLIENT_BLOCKED;
         int r = CLIENT_NEEDS_INPUT;
         switch (s->state) {
         case CLIENT_COMMAND:
@@ -388,7 +443,8 @@ enum client_stop session_client(struct session *s)
         case CLIENT_EOF:
             return CLIENT_NEEDS_INPUT;
         }
-        if (r != TOOK) return (enum client_stop)r;
+        if (r != TOOK)
+            return (enum client_stop)r;
     }
 }
 
@@ -396,11 +452,13 @@ void session_client_eof(struct session *s)
 {
     const struct rules_event *ev =
         ruleview_event(s->view, EVENT_CLIENTEOF, strlen(EVENT_CLIENTEOF));
-    if (!ev) return;
+    if (!ev)
+        return;
     struct reply_rules rr;
     reply_rules_start(&rr, ev, FIXUP_NONE, s->greeting);
     reply_rules_line(&rr, "", 0, s->line_out);
-    if (rr.exitcode >= 0) s->exit_code = rr.exitcode;
+    if (rr.exitcode >= 0)
+        s->exit_code = rr.exitcode;
 }
 
 /* The server's side: replies. */
@@ -416,7 +474,8 @@ static int valid_reply_line(const char *p, size_t len)
     if (len < 3 || p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' ||
         p[2] < '0' || p[2] > '9')
         return 0;
-    if (len > 3 && p[3] != ' ' && p[3] != '-') return 0;
+    if (len > 3 && p[3] != ' ' && p[3] != '-')
+        return 0;
     return memchr(p, 0, len) == NULL;
 }
 
@@ -441,7 +500,8 @@ static void reply_start(struct session *s)
 static int is_keyword(const char *line, size_t len, const char *word)
 {
     size_t n = strlen(word);
-    if (len < 4 + n || strncasecmp(line + 4, word, n) != 0) return 0;
+    if (len < 4 + n || !ascii_caseeq(line + 4, word, n))
+        return 0;
     return len == 4 + n || line[4 + n] == ' ';
 }
 
@@ -454,7 +514,8 @@ static void reply_end(struct session *s)
         if (!a->hide && code / 100 == 2 && s->offer_starttls)
             renorm_line(&s->rn, "250 STARTTLS", 12, sink, s);
     }
-    if (!a->hide) renorm_end(&s->rn, sink, s);
+    if (!a->hide)
+        renorm_end(&s->rn, sink, s);
     s->in_reply = 0;
     if (a->kind == REQ_DATA && code == 354) {
         s->state = CLIENT_DATA;
@@ -474,18 +535,21 @@ static void reply_end(struct session *s)
 
 static void reply_line(struct session *s, char *line, size_t len)
 {
-    if (!s->in_reply) reply_start(s);
+    if (!s->in_reply)
+        reply_start(s);
     struct request *a = &s->answering;
     s->reply_code =
         (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
     int last = len == 3 || line[3] == ' ';
     if (a->kind == REQ_GREETING && s->hide_greeting_2xx) {
         a->hide = line[0] == '2';
-        if (last) s->hide_greeting_2xx = 0;
+        if (last)
+            s->hide_greeting_2xx = 0;
     }
     if (a->kind == REQ_EHLO && is_keyword(line, len, "STARTTLS")) {
         /* Only fixsmtpio can offer TLS in front of this server. */
-        if (last) reply_end(s);
+        if (last)
+            reply_end(s);
         return;
     }
     line[len] = 0;
@@ -497,20 +561,24 @@ static void reply_line(struct session *s, char *line, size_t len)
     if (!a->hide) {
         if (out->before_len)
             renorm_line(&s->rn, out->before, out->before_len, sink, s);
-        if (!out->removed) renorm_line(&s->rn, out->text, out->len, sink, s);
+        if (!out->removed)
+            renorm_line(&s->rn, out->text, out->len, sink, s);
     }
-    if (last) reply_end(s);
+    if (last)
+        reply_end(s);
 }
 
 void session_server(struct session *s)
 {
     while (!s->finished && !s->server_broken) {
         flush_local(s);
-        if (ob_room(&s->to_client) < REPLY_ROOM) return;
+        if (ob_room(&s->to_client) < REPLY_ROOM)
+            return;
         const char *p;
         size_t len;
         enum lr_status st = lr_line(&s->from_server, &p, &len);
-        if (st == LR_MORE) return;
+        if (st == LR_MORE)
+            return;
         s->progress = 1;
         char *line = (char *)p;
         char repl[sizeof too_long];
@@ -523,7 +591,8 @@ void session_server(struct session *s)
             debug(s, '3', "[line too long]", 15);
         } else {
             len--;
-            if (len && line[len - 1] == '\r') len--;
+            if (len && line[len - 1] == '\r')
+                len--;
             debug(s, '3', line, len);
         }
         if (!valid_reply_line(line, len)) {

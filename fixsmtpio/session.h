@@ -20,12 +20,13 @@
 
 #define LINE_LIMIT 65536 /* a command or reply line, with its CR LF */
 #define QUEUE_LIMIT 1024 /* requests waiting for their replies */
-#define CLIENT_OUT_SIZE (4 * LINE_LIMIT)
-#define SERVER_OUT_SIZE (4 * LINE_LIMIT)
-/* Room kept free before a line is taken: a request with its prefix, or a
- * reply line with a HELP line before it and the held line after it. */
+#define CLIENT_OUT_SIZE (3 * LINE_LIMIT)
+#define SERVER_OUT_SIZE (2 * LINE_LIMIT)
+/* Room kept free before a line is taken: a request with its prefix; or, for
+ * a reply line, the line held back before it, the line itself at the end of
+ * the reply, and a short line of fixsmtpio's own (HELP's, STARTTLS). */
 #define REQUEST_ROOM (LINE_LIMIT + RULES_MAX_PREPEND + 8)
-#define REPLY_ROOM (3 * (REPLY_LINE_MAX + 2))
+#define REPLY_ROOM (2 * (REPLY_LINE_MAX + 2) + 1024)
 
 enum tls_level {
     TLS_NONE,     /* UCSPITLS unset or '-', or DISABLETLS set */

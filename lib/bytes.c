@@ -7,7 +7,8 @@
 
 static int reserve(struct bytes *b, size_t need)
 {
-    if (need <= b->cap) return 0;
+    if (need <= b->cap)
+        return 0;
     if (b->max && need > b->max + 1) {
         errno = E2BIG;
         return -1;
@@ -20,7 +21,8 @@ static int reserve(struct bytes *b, size_t need)
         }
         cap *= 2;
     }
-    if (b->max && cap > b->max + 1) cap = b->max + 1;
+    if (b->max && cap > b->max + 1)
+        cap = b->max + 1;
     char *s = realloc(b->s, cap);
     if (!s) {
         errno = ENOMEM;
@@ -41,8 +43,10 @@ int bytes_append(struct bytes *b, const void *p, size_t len)
         errno = ENOMEM;
         return -1;
     }
-    if (reserve(b, b->len + len + 1) < 0) return -1;
-    if (len) memcpy(b->s + b->len, p, len);
+    if (reserve(b, b->len + len + 1) < 0)
+        return -1;
+    if (len)
+        memcpy(b->s + b->len, p, len);
     b->len += len;
     return 0;
 }
@@ -59,7 +63,8 @@ int bytes_appendc(struct bytes *b, char c)
 
 int bytes_terminate(struct bytes *b)
 {
-    if (reserve(b, b->len + 1) < 0) return -1;
+    if (reserve(b, b->len + 1) < 0)
+        return -1;
     b->s[b->len] = 0;
     return 0;
 }

@@ -19,7 +19,8 @@ int cdbfile_start(struct cdbfile *w, const char *path, mode_t mode)
     snprintf(w->tmp, sizeof w->tmp, "%s.tmp.%ld", path, (long)getpid());
     w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
                  mode);
-    if (w->fd < 0) return -1;
+    if (w->fd < 0)
+        return -1;
     if (fchmod(w->fd, mode) < 0 || cdb_make_start(&w->make, w->fd) < 0) {
         cdbfile_abort(w);
         return -1;
@@ -41,13 +42,15 @@ int cdbfile_add(struct cdbfile *w, const void *key, size_t klen,
 
 int cdbfile_finish(struct cdbfile *w)
 {
-    if (cdb_make_finish(&w->make) < 0 || fsync(w->fd) < 0) goto fail;
+    if (cdb_make_finish(&w->make) < 0 || fsync(w->fd) < 0)
+        goto fail;
     if (close(w->fd) < 0) {
         w->fd = -1;
         goto fail;
     }
     w->fd = -1;
-    if (rename(w->tmp, w->path) < 0) goto fail;
+    if (rename(w->tmp, w->path) < 0)
+        goto fail;
     return 0;
 fail:;
     int saved = errno;
@@ -59,7 +62,8 @@ fail:;
 void cdbfile_abort(struct cdbfile *w)
 {
     int saved = errno;
-    if (w->fd >= 0) close(w->fd);
+    if (w->fd >= 0)
+        close(w->fd);
     w->fd = -1;
     unlink(w->tmp);
     errno = saved;
@@ -68,7 +72,8 @@ void cdbfile_abort(struct cdbfile *w)
 int cdbfile_open(struct cdb *c, const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? 0 : -1;
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
     if (cdb_init(c, fd) < 0) {
         int saved = errno ? errno : EPROTO;
         close(fd);
@@ -82,5 +87,6 @@ void cdbfile_close(struct cdb *c)
 {
     int fd = cdb_fileno(c);
     cdb_free(c);
-    if (fd >= 0) close(fd);
+    if (fd >= 0)
+        close(fd);
 }

@@ -13,7 +13,8 @@ static int open_pidfd(pid_t pid)
 {
 #ifdef SYS_pidfd_open
     int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    if (fd >= 0)
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
     return fd;
 #else
     (void)pid;
@@ -23,7 +24,8 @@ static int open_pidfd(pid_t pid)
 
 static void closefd(int *fd)
 {
-    if (*fd >= 0) close(*fd);
+    if (*fd >= 0)
+        close(*fd);
     *fd = -1;
 }
 
@@ -32,11 +34,15 @@ int child_start(struct child *c, char *const argv[])
     int in[2], out[2], report[2];
     c->pid = -1;
     c->in = c->out = c->pidfd = -1;
-    if (pipe2(in, O_CLOEXEC) < 0) return -1;
-    if (pipe2(out, O_CLOEXEC) < 0) goto fail_in;
-    if (pipe2(report, O_CLOEXEC) < 0) goto fail_out;
+    if (pipe2(in, O_CLOEXEC) < 0)
+        return -1;
+    if (pipe2(out, O_CLOEXEC) < 0)
+        goto fail_in;
+    if (pipe2(report, O_CLOEXEC) < 0)
+        goto fail_out;
     pid_t pid = fork();
-    if (pid < 0) goto fail_report;
+    if (pid < 0)
+        goto fail_report;
     if (pid == 0) {
         int err;
         signal(SIGPIPE, SIG_DFL);
@@ -109,12 +115,15 @@ int child_wait(struct child *c, int64_t deadline, int *status)
             closefd(&c->pidfd);
             return 1;
         }
-        if (r < 0 && errno != EINTR) return -1;
+        if (r < 0 && errno != EINTR)
+            return -1;
         int timeout = clock_poll_timeout(deadline);
-        if (timeout == 0) return 0;
+        if (timeout == 0)
+            return 0;
         if (c->pidfd >= 0) {
             struct pollfd pfd = {.fd = c->pidfd, .events = POLLIN};
-            if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) return -1;
+            if (poll(&pfd, 1, timeout) < 0 && errno != EINTR)
+                return -1;
         } else {
             /* No pidfd (kernel before 5.3): look again in a little while. */
             poll(NULL, 0, timeout < 0 || timeout > 20 ? 20 : timeout);
@@ -140,6 +149,7 @@ int child_stop(struct child *c, int grace_ms)
 
 int status_exit_code(int status)
 {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
     return -1;
 }

@@ -12,9 +12,12 @@ int64_t clock_ms(void)
 
 int clock_poll_timeout(int64_t deadline)
 {
-    if (deadline == DEADLINE_NONE) return -1;
+    if (deadline == DEADLINE_NONE)
+        return -1;
     int64_t left = deadline - clock_ms();
-    if (left <= 0) return 0;
-    if (left > INT_MAX) return INT_MAX;
+    if (left <= 0)
+        return 0;
+    if (left > INT_MAX)
+        return INT_MAX;
     return (int)left;
 }

@@ -10,7 +10,8 @@
 const char *control_dir(void)
 {
     const char *dir = getenv("CONTROLDIR");
-    if (dir && *dir) return dir;
+    if (dir && *dir)
+        return dir;
     return QMAILHOME "/control";
 }
 
@@ -27,12 +28,14 @@ int control_path(char *out, size_t size, const char *name)
 int file_read(const char *path, struct bytes *out, size_t max)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? 0 : -1;
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
     out->len = 0;
     char buf[4096];
     for (;;) {
         ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n <= 0) {
             int saved = errno;
             close(fd);
@@ -56,7 +59,8 @@ int file_read(const char *path, struct bytes *out, size_t max)
 int control_readfile(const char *name, struct bytes *out, size_t max)
 {
     char path[4096];
-    if (control_path(path, sizeof path, name) < 0) return -1;
+    if (control_path(path, sizeof path, name) < 0)
+        return -1;
     return file_read(path, out, max);
 }
 
@@ -79,7 +83,8 @@ int control_readline(const char *name, char *out, size_t size)
         errno = E2BIG;
         return -1;
     }
-    if (n) memcpy(out, b.s, n);
+    if (n)
+        memcpy(out, b.s, n);
     out[n] = 0;
     bytes_free(&b);
     return 1;
@@ -90,7 +95,8 @@ int control_readulong(const char *name, unsigned long *value, unsigned long def)
     char line[64];
     *value = def;
     int r = control_readline(name, line, sizeof line);
-    if (r <= 0) return r;
+    if (r <= 0)
+        return r;
     char *p = line;
     while (*p == ' ' || *p == '\t')
         p++;

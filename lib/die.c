@@ -13,11 +13,14 @@ static void vsay(const char *kind, const char *fmt, va_list ap)
 {
     char line[1024];
     int n = snprintf(line, sizeof line, "%s: %s: ", progname, kind);
-    if (n < 0 || (size_t)n >= sizeof line) n = 0;
+    if (n < 0 || (size_t)n >= sizeof line)
+        n = 0;
     int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
-    if (m < 0) m = 0;
+    if (m < 0)
+        m = 0;
     size_t len = (size_t)n + (size_t)m;
-    if (len > sizeof line - 2) len = sizeof line - 2;
+    if (len > sizeof line - 2)
+        len = sizeof line - 2;
     line[len++] = '\n';
     /* One write, so that lines from concurrent processes do not mix. */
     ssize_t w = write(2, line, len);

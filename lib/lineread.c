@@ -28,7 +28,8 @@ void lr_free(struct lineread *lr)
 
 void lr_wipe_free(struct lineread *lr)
 {
-    if (lr->buf) wipe(lr->buf, lr->max);
+    if (lr->buf)
+        wipe(lr->buf, lr->max);
     lr_free(lr);
 }
 
@@ -57,7 +58,8 @@ static void make_room(struct lineread *lr)
         lr->start = lr->end = 0;
         return;
     }
-    if (lr->start == 0 || lr->max - lr->end >= lr->max / 4) return;
+    if (lr->start == 0 || lr->max - lr->end >= lr->max / 4)
+        return;
     memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
     lr->end -= lr->start;
     lr->start = 0;
@@ -74,7 +76,8 @@ ssize_t lr_fill(struct lineread *lr, int fd)
     do
         n = read(fd, lr->buf + lr->end, lr->max - lr->end);
     while (n < 0 && errno == EINTR);
-    if (n > 0) lr->end += (size_t)n;
+    if (n > 0)
+        lr->end += (size_t)n;
     return n;
 }
 
@@ -117,7 +120,8 @@ size_t lr_feed(struct lineread *lr, const void *p, size_t len)
 {
     make_room(lr);
     size_t room = lr->max - lr->end;
-    if (len > room) len = room;
+    if (len > room)
+        len = room;
     memcpy(lr->buf + lr->end, p, len);
     lr->end += len;
     return len;
@@ -126,7 +130,8 @@ size_t lr_feed(struct lineread *lr, const void *p, size_t len)
 size_t lr_raw(struct lineread *lr, const char **p, size_t want)
 {
     size_t have = lr->end - lr->start;
-    if (want > have) want = have;
+    if (want > have)
+        want = have;
     *p = lr->buf + lr->start;
     lr->start += want;
     lr->scanned = 0;
@@ -138,16 +143,21 @@ enum lr_status lr_getline(struct lineread *lr, int fd, int64_t deadline,
 {
     for (;;) {
         enum lr_status st = lr_line(lr, line, len);
-        if (st != LR_MORE) return st;
+        if (st != LR_MORE)
+            return st;
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         int r = poll(&pfd, 1, clock_poll_timeout(deadline));
         if (r < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             return LR_ERROR;
         }
-        if (r == 0) return LR_TIMEOUT;
+        if (r == 0)
+            return LR_TIMEOUT;
         ssize_t n = lr_fill(lr, fd);
-        if (n == 0) return LR_EOF;
-        if (n < 0 && errno != EAGAIN && errno != EINTR) return LR_ERROR;
+        if (n == 0)
+            return LR_EOF;
+        if (n < 0 && errno != EAGAIN && errno != EINTR)
+            return LR_ERROR;
     }
 }

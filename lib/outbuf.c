@@ -61,9 +61,11 @@ void ob_commit(struct outbuf *ob, size_t len)
 
 int ob_put(struct outbuf *ob, const void *p, size_t len)
 {
-    if (len == 0) return 0;
+    if (len == 0)
+        return 0;
     char *to = ob_reserve(ob, len);
-    if (!to) return -1;
+    if (!to)
+        return -1;
     memcpy(to, p, len);
     ob->end += len;
     return 0;
@@ -74,8 +76,10 @@ int ob_flush(struct outbuf *ob, int fd)
     while (ob->start < ob->end) {
         ssize_t n = write(fd, ob->buf + ob->start, ob->end - ob->start);
         if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) return 0;
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return 0;
             return -1;
         }
         ob->start += (size_t)n;
@@ -87,11 +91,14 @@ int ob_flush(struct outbuf *ob, int fd)
 int ob_flush_all(struct outbuf *ob, int fd, long long deadline)
 {
     for (;;) {
-        if (ob_flush(ob, fd) < 0) return -1;
-        if (!ob_pending(ob)) return 0;
+        if (ob_flush(ob, fd) < 0)
+            return -1;
+        if (!ob_pending(ob))
+            return 0;
         struct pollfd pfd = {.fd = fd, .events = POLLOUT};
         int r = poll(&pfd, 1, clock_poll_timeout(deadline));
-        if (r < 0 && errno != EINTR) return -1;
+        if (r < 0 && errno != EINTR)
+            return -1;
         if (r == 0) {
             errno = ETIMEDOUT;
             return -1;

@@ -6,7 +6,8 @@ void safetext(char *out, size_t size, const char *in, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
-    if (size == 0) return;
+    if (size == 0)
+        return;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
         int plain = c >= 0x20 && c < 0x7f && c != '\\';

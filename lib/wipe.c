@@ -4,5 +4,6 @@
 
 void wipe(void *p, size_t len)
 {
-    if (p && len) explicit_bzero(p, len);
+    if (p && len)
+        explicit_bzero(p, len);
 }

@@ -21,7 +21,8 @@ static size_t say(char *out, const char *fmt, const char *code,
                   const char *text)
 {
     int n = snprintf(out, REPLY_LINE_MAX, fmt, code, text);
-    if (n < 0) return 0;
+    if (n < 0)
+        return 0;
     return (size_t)n < REPLY_LINE_MAX ? (size_t)n : REPLY_LINE_MAX - 1;
 }
 
@@ -37,7 +38,8 @@ static void fixup(struct reply_rules *rr, struct reply_line_out *out)
         out->len = say(out->scratch, "%s %s ESMTP", code, rr->greeting);
         break;
     case FIXUP_EHLO: /* the first line only; the others are kept */
-        if (rr->index != 0) return;
+        if (rr->index != 0)
+            return;
         out->len = say(out->scratch, "%s %s", code, rr->greeting);
         break;
     case FIXUP_HELO:
@@ -45,7 +47,8 @@ static void fixup(struct reply_rules *rr, struct reply_line_out *out)
         out->len = say(out->scratch, "%s %s", code, rr->greeting);
         break;
     case FIXUP_HELP:
-        if (rr->help_said) return;
+        if (rr->help_said)
+            return;
         rr->help_said = 1;
         out->before_len =
             say(out->before, "%s fixsmtpio " SUITE_VERSION "%s", code,
@@ -67,8 +70,12 @@ void reply_rules_line(struct reply_rules *rr, const char *line, size_t len,
     const struct rules_event *ev = rr->event;
     for (size_t i = 0; ev && i < ev->count && !out->removed; i++) {
         const struct rule *r = ev->rules[i];
-        if (fnmatch(r->glob, out->text, 0) != 0) continue;
-        if (r->exitcode >= 0) rr->exitcode = r->exitcode;
+        if (out->len < r->glob_literal ||
+            memcmp(out->text, r->glob, r->glob_literal) != 0 ||
+            fnmatch(r->glob, out->text, 0) != 0)
+            continue;
+        if (r->exitcode >= 0)
+            rr->exitcode = r->exitcode;
         switch (r->action) {
         case RULE_REPLACE:
             out->text = r->response;

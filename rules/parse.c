@@ -25,7 +25,8 @@ static void report(struct parser *p, unsigned column, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     p->errors++;
-    if (p->on_error) p->on_error(p->ctx, p->line, column, msg);
+    if (p->on_error)
+        p->on_error(p->ctx, p->line, column, msg);
 }
 
 struct field {
@@ -39,7 +40,8 @@ static size_t find_control(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f) return i;
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return i;
     }
     return len;
 }
@@ -47,7 +49,8 @@ static size_t find_control(const char *s, size_t len)
 static int check_length(struct parser *p, const struct field *f,
                         const char *what, size_t max)
 {
-    if (f->len <= max) return 0;
+    if (f->len <= max)
+        return 0;
     report(p, f->column, "%s is %zu bytes long, more than %zu", what, f->len,
            max);
     return -1;
@@ -55,7 +58,8 @@ static int check_length(struct parser *p, const struct field *f,
 
 static int is_name_char(char c, int first)
 {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_') return 1;
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_')
+        return 1;
     return !first && c >= '0' && c <= '9';
 }
 
@@ -83,7 +87,8 @@ static void parse_event(struct parser *p, struct field *f, struct rule *r)
         report(p, f->column, "event is missing");
         return;
     }
-    if (check_length(p, f, "event", RULES_MAX_EVENT) < 0) return;
+    if (check_length(p, f, "event", RULES_MAX_EVENT) < 0)
+        return;
     for (size_t i = 0; i < f->len; i++) {
         char c = f->s[i];
         if (c >= 'A' && c <= 'Z')
@@ -109,7 +114,8 @@ static int is_reply_text(const char *s, size_t len)
 static void parse_exitcode(struct parser *p, struct field *f, struct rule *r)
 {
     r->exitcode = -1;
-    if (f->len == 0) return;
+    if (f->len == 0)
+        return;
     unsigned long v = 0;
     for (size_t i = 0; i < f->len; i++) {
         if (f->s[i] < '0' || f->s[i] > '9') {
@@ -117,7 +123,8 @@ static void parse_exitcode(struct parser *p, struct field *f, struct rule *r)
                    f->len > 20 ? 20 : (int)f->len, f->s);
             return;
         }
-        if (v < 1000) v = v * 10 + (unsigned long)(f->s[i] - '0');
+        if (v < 1000)
+            v = v * 10 + (unsigned long)(f->s[i] - '0');
     }
     if (v > 255) {
         report(p, f->column, "exit code %.*s is not in 0-255",
@@ -160,7 +167,8 @@ static void parse_response(struct parser *p, struct field *f, struct rule *r)
         }
         return;
     }
-    if (check_length(p, f, "response", RULES_MAX_RESPONSE) < 0) return;
+    if (check_length(p, f, "response", RULES_MAX_RESPONSE) < 0)
+        return;
     if (!is_reply_text(f->s, f->len)) {
         report(p, f->column,
                "response must start with a reply code 200-599 followed by a "
@@ -178,7 +186,8 @@ static int split(struct parser *p, char *s, size_t len, struct field f[6])
     size_t start = 0;
     int n = 0;
     for (size_t i = 0; i <= len && n < 5; i++) {
-        if (i == len) break;
+        if (i == len)
+            break;
         if (s[i] == ':') {
             f[n].s = s + start;
             f[n].len = i - start;
@@ -209,7 +218,8 @@ static void parse_rule(struct parser *p, char *s, size_t len, struct rule *r)
                (unsigned char)s[bad]);
         return;
     }
-    if (split(p, s, len, f) < 0) return;
+    if (split(p, s, len, f) < 0)
+        return;
     memset(r, 0, sizeof *r);
     r->line = p->line;
     parse_env(p, &f[0], r);
@@ -221,12 +231,16 @@ static void parse_rule(struct parser *p, char *s, size_t len, struct rule *r)
         r->prepend_len = f[2].len;
     }
     r->glob = f[3].s;
+    /* Lines that do not start with the glob's literal prefix cannot match:
+     * they need no fnmatch(3) call. */
+    r->glob_literal = strcspn(r->glob, "*?[\\");
     if (f[3].len == 0)
         report(p, f[3].column, "response-line glob is missing");
     else
         check_length(p, &f[3], "response-line glob", RULES_MAX_GLOB);
     parse_exitcode(p, &f[4], r);
-    if (p->errors == before) parse_response(p, &f[5], r);
+    if (p->errors == before)
+        parse_response(p, &f[5], r);
 }
 
 int rules_parse(const char *text, size_t len, struct ruleset *set,
@@ -249,7 +263,8 @@ int rules_parse(const char *text, size_t len, struct ruleset *set,
         rules_free(set);
         return -1;
     }
-    if (len) memcpy(set->arena, text, len);
+    if (len)
+        memcpy(set->arena, text, len);
     set->arena[len] = 0;
     char *s = set->arena;
     char *end = set->arena + len;
@@ -281,7 +296,8 @@ void rules_free(struct ruleset *set)
 
 static size_t put(char *out, size_t o, const char *s, size_t n)
 {
-    if (n) memcpy(out + o, s, n);
+    if (n)
+        memcpy(out + o, s, n);
     return o + n;
 }
 
@@ -294,13 +310,16 @@ char *rules_canonical(const struct ruleset *set, size_t *len)
                 r->prepend_len + strlen(r->glob) + 3 + RULES_MAX_RESPONSE + 32;
     }
     char *out = malloc(size);
-    if (!out) return NULL;
+    if (!out)
+        return NULL;
     size_t o = 0;
     for (size_t i = 0; i < set->count; i++) {
         const struct rule *r = &set->rules[i];
         char code[16] = "";
-        if (r->exitcode >= 0) snprintf(code, sizeof code, "%d", r->exitcode);
-        if (r->env) o = put(out, o, r->env, strlen(r->env));
+        if (r->exitcode >= 0)
+            snprintf(code, sizeof code, "%d", r->exitcode);
+        if (r->env)
+            o = put(out, o, r->env, strlen(r->env));
         o = put(out, o, ":", 1);
         o = put(out, o, r->event, strlen(r->event));
         o = put(out, o, ":", 1);

@@ -18,7 +18,8 @@ static int emit(struct renorm *rn, char marker, renorm_sink *sink, void *ctx)
     size_t len = rn->len;
     if (len == 3) {
         /* A bare code: a continuation line needs its marker. */
-        if (marker == ' ') return sink(ctx, s, 3);
+        if (marker == ' ')
+            return sink(ctx, s, 3);
         s[3] = marker;
         return sink(ctx, s, 4);
     }
@@ -30,8 +31,10 @@ int renorm_line(struct renorm *rn, const char *line, size_t len,
                 renorm_sink *sink, void *ctx)
 {
     int r = 0;
-    if (rn->have) r = emit(rn, '-', sink, ctx);
-    if (len > RENORM_LINE_MAX) len = RENORM_LINE_MAX;
+    if (rn->have)
+        r = emit(rn, '-', sink, ctx);
+    if (len > RENORM_LINE_MAX)
+        len = RENORM_LINE_MAX;
     memcpy(rn->held, line, len);
     rn->len = len;
     rn->have = 1;
@@ -40,6 +43,7 @@ int renorm_line(struct renorm *rn, const char *line, size_t len,
 
 int renorm_end(struct renorm *rn, renorm_sink *sink, void *ctx)
 {
-    if (!rn->have) return 0;
+    if (!rn->have)
+        return 0;
     return emit(rn, ' ', sink, ctx);
 }

@@ -28,6 +28,7 @@ struct rule {
     const char *event;
     const char *prepend; /* NULL: none */
     const char *glob;
+    size_t glob_literal;  /* bytes before the glob's first special one */
     const char *response; /* RULE_REPLACE only */
     size_t prepend_len;
     size_t response_len;
@@ -64,15 +65,22 @@ char *rules_canonical(const struct ruleset *set, size_t *len);
 /* The rules that apply in one environment, grouped by event. */
 struct rules_event {
     const char *name;
+    size_t name_len;
     const struct rule **rules; /* in file order */
     size_t count;
     char *prepend; /* every prepend for the event, later rules' first */
     size_t prepend_len;
 };
 
+#define RULEVIEW_BUCKETS 64
+
 struct ruleview {
     struct rules_event *events;
     size_t count;
+    /* Events by a hash of length and first letters: index + 1, 0 empty;
+     * collisions go to the next bucket. */
+    unsigned short bucket[RULEVIEW_BUCKETS];
+    int overflow; /* more events than buckets: searched one by one */
 };
 
 typedef const char *rules_getenv_fn(const char *name);

@@ -25,22 +25,27 @@ static char proc_state(pid_t pid, pid_t *ppid, char *comm, size_t size)
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
     int fd = open(path, O_RDONLY);
-    if (fd < 0) return 0;
+    if (fd < 0)
+        return 0;
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
-    if (n <= 0) return 0;
+    if (n <= 0)
+        return 0;
     buf[n] = 0;
     char *open_paren = strchr(buf, '(');
     char *close_paren = strrchr(buf, ')');
-    if (!open_paren || !close_paren || close_paren[1] == 0) return 0;
+    if (!open_paren || !close_paren || close_paren[1] == 0)
+        return 0;
     if (comm) {
         size_t len = (size_t)(close_paren - open_paren - 1);
-        if (len >= size) len = size - 1;
+        if (len >= size)
+            len = size - 1;
         memcpy(comm, open_paren + 1, len);
         comm[len] = 0;
     }
     char state = close_paren[2];
-    if (ppid) *ppid = (pid_t)atol(close_paren + 4);
+    if (ppid)
+        *ppid = (pid_t)atol(close_paren + 4);
     return state;
 }
 
@@ -50,8 +55,10 @@ static pid_t find_msmtpd(void)
     for (int depth = 0; depth < 4 && pid > 1; depth++) {
         char comm[64];
         pid_t parent;
-        if (!proc_state(pid, &parent, comm, sizeof comm)) return 0;
-        if (strcmp(comm, "msmtpd") == 0) return pid;
+        if (!proc_state(pid, &parent, comm, sizeof comm))
+            return 0;
+        if (strcmp(comm, "msmtpd") == 0)
+            return pid;
         pid = parent;
     }
     return 0;
@@ -65,7 +72,8 @@ static int msmtpd_waits(pid_t pid)
     snprintf(path, sizeof path, "/proc/%ld/wchan", (long)pid);
     for (int i = 0; i < 1000; i++) {
         char state = proc_state(pid, NULL, NULL, 0);
-        if (state == 0 || state == 'Z' || state == 'X') return 0;
+        if (state == 0 || state == 'Z' || state == 'X')
+            return 0;
         char wchan[64] = "";
         int fd = open(path, O_RDONLY);
         if (fd >= 0) {
@@ -73,7 +81,8 @@ static int msmtpd_waits(pid_t pid)
             wchan[n > 0 ? n : 0] = 0;
             close(fd);
         }
-        if (strcmp(wchan, "do_wait") == 0) return 1;
+        if (strcmp(wchan, "do_wait") == 0)
+            return 1;
         poll(NULL, 0, 5);
     }
     return 0;
@@ -102,23 +111,29 @@ int main(int argc, char **argv)
     static char buf[65536];
     for (;;) {
         ssize_t n = read(0, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) goto fail;
-        if (n == 0) break;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            goto fail;
+        if (n == 0)
+            break;
         for (ssize_t off = 0; off < n;) {
             ssize_t w = write(fd, buf + off, (size_t)(n - off));
-            if (w < 0) goto fail;
+            if (w < 0)
+                goto fail;
             off += w;
         }
     }
-    if (fsync(fd) < 0 || close(fd) < 0) goto fail;
+    if (fsync(fd) < 0 || close(fd) < 0)
+        goto fail;
     if (msmtpd && !msmtpd_waits(msmtpd)) {
         unlink(tmp);
         fprintf(stderr, "deliver: msmtpd went away in the middle of the "
                         "message: not delivered\n");
         return 111;
     }
-    if (rename(tmp, new) < 0) goto fail;
+    if (rename(tmp, new) < 0)
+        goto fail;
     return 0;
 fail:
     fprintf(stderr, "deliver: fatal: unable to write %s: %s\n", tmp,

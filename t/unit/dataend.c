@@ -51,7 +51,8 @@ static int every_split(const char *in, size_t len, struct result *whole)
     struct result r;
     for (size_t at = 0; at <= len; at++) {
         scan(in, len, &at, 1, &r);
-        if (!same(&r, whole)) return 0;
+        if (!same(&r, whole))
+            return 0;
     }
     size_t *splits = malloc(len * sizeof *splits);
     for (size_t i = 0; i < len; i++)
@@ -91,8 +92,10 @@ static long strict_content(const char *in, size_t len, char *out, int lf_ok)
         size_t e = i;
         while (e + 1 < len && !(in[e] == '\r' && in[e + 1] == '\n'))
             e++;
-        if (e + 1 >= len) return -1;
-        if (e - i == 1 && in[i] == '.') return (long)o;
+        if (e + 1 >= len)
+            return -1;
+        if (e - i == 1 && in[i] == '.')
+            return (long)o;
         size_t s = i + (in[i] == '.');
         for (size_t k = s; k < e; k++) {
             if (in[k] == '\n') {
@@ -131,7 +134,8 @@ static void random_streams(void)
         memcpy(in + len, "\r\n.\r\n", 5);
         len += 5;
         struct result r;
-        if (!every_split(in, len, &r)) splits_bad++;
+        if (!every_split(in, len, &r))
+            splits_bad++;
         if (!r.done) {
             bad++;
             continue;
@@ -142,7 +146,8 @@ static void random_streams(void)
          * stores is what a strict server stores from the client's bytes. */
         if (want < 0 || got != want || memcmp(a, b, (size_t)want) != 0 ||
             r.outlen < 3 || memcmp(r.out + r.outlen - 3, ".\r\n", 3) != 0) {
-            if (bad++ < 3) diag_mem("input", in, len);
+            if (bad++ < 3)
+                diag_mem("input", in, len);
         }
     }
     is_int(splits_bad, 0, "20000 random streams: same at every split");

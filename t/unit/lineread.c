@@ -19,7 +19,8 @@ static void expect_line(struct lineread *lr, const char *want)
     const char *line;
     size_t len;
     enum lr_status st = lr_line(lr, &line, &len);
-    if (!ok(st == LR_LINE, "a line is ready")) return;
+    if (!ok(st == LR_LINE, "a line is ready"))
+        return;
     is_mem(line, len, want, strlen(want), "with the bytes sent");
 }
 

@@ -32,7 +32,8 @@ static void bad(const char *text, const char *want, const char *name)
     ok(n == 1, "%s: one error", name);
     int found = strstr(errors, want) != NULL;
     ok(found, "%s: says \"%s\"", name, want);
-    if (!found) printf("# errors: %s", errors);
+    if (!found)
+        printf("# errors: %s", errors);
     ok(set.count == 0 && set.rules == NULL, "%s: no rules kept", name);
 }
 
@@ -157,7 +158,8 @@ static int run(const struct ruleview *view, const char *event,
         reply_rules_line(&rr, lines[i], strlen(lines[i]), &lo);
         if (lo.before_len)
             renorm_line(&rn, lo.before, lo.before_len, sink, NULL);
-        if (!lo.removed) renorm_line(&rn, lo.text, lo.len, sink, NULL);
+        if (!lo.removed)
+            renorm_line(&rn, lo.text, lo.len, sink, NULL);
     }
     renorm_end(&rn, sink, NULL);
     return rr.exitcode;

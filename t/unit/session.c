@@ -39,7 +39,8 @@ static void client(const char *bytes, size_t len)
         len -= n;
         session_client(&s);
         session_server(&s);
-        if (n == 0) break;
+        if (n == 0)
+            break;
     }
     session_client(&s);
 }
@@ -332,7 +333,8 @@ static void flat_memory(void)
     while ((fed < sizeof cmds || replies < 10000) && rounds++ < 100000) {
         fed += lr_feed(&s.from_client, cmds + fed, sizeof cmds - fed);
         session_client(&s);
-        if (s.qlen > most) most = s.qlen;
+        if (s.qlen > most)
+            most = s.qlen;
         size_t n = ob_pending(&s.to_server) / 6;
         ob_clear(&s.to_server);
         sent += n;

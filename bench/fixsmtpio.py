@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""What fixsmtpio costs, as ratios against baselines measured in the same
+run. The server behind is bench/fastsmtpd (250 to everything, 354 to DATA),
+so that the proxy's own cost shows; the baselines are that server alone and
+bench/relay, a plain relay that copies bytes both ways with poll(2) and
+64 KiB buffers (the physical limit for any proxy). fixsmtpio runs with the
+example rule set. Each timing is the best of several runs.
+
+  bench/fixsmtpio.py [--quick]
+
+Prints one table; exits 1 when a target is missed."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
+QUICK = "--quick" in sys.argv
+FAST = os.path.join(BUILD, "bench", "fastsmtpd")
+RELAY = os.path.join(BUILD, "bench", "relay")
+FIXSMTPIO = os.path.join(BUILD, "bin", "fixsmtpio")
+
+ctl = tempfile.mkdtemp(prefix="bench.")
+with open(os.path.join(ctl, "me"), "w") as fh:
+    fh.write("bench.example\n")
+with open(os.path.join(TOP, "examples", "fixsmtpio")) as src, \
+        open(os.path.join(ctl, "fixsmtpio"), "w") as dst:
+    dst.write(src.read())
+ENV = {"PATH": os.environ["PATH"], "CONTROLDIR": ctl}
+
+CHAINS = {
+    "server alone": [FAST],
+    "plain relay": [RELAY, FAST],
+    "fixsmtpio": [FIXSMTPIO, FAST],
+}
+
+
+def vmhwm_kib(pid):
+    with open("/proc/%d/status" % pid) as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Session:
+    """The chain on pipes; a reader thread counts reply lines."""
+
+    def __init__(self, chain, prefix=()):
+        self.p = subprocess.Popen(list(prefix) + chain, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, env=ENV,
+                                  stderr=subprocess.DEVNULL if prefix
+                                  else None)
+        self.lines = 0
+        self.tail = b""
+        self.cond = threading.Condition()
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        fd = self.p.stdout.fileno()
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            with self.cond:
+                self.lines += chunk.count(b"\n")
+                self.tail = (self.tail + chunk)[-64:]
+                self.cond.notify_all()
+        with self.cond:
+            self.lines = -1 if self.lines == 0 else self.lines
+            self.eof = True
+            self.cond.notify_all()
+
+    def wait_lines(self, n):
+        with self.cond:
+            self.cond.wait_for(lambda: self.lines >= n or self.lines < 0,
+                               timeout=600)
+            return self.lines
+
+    def write(self, data):
+        self.p.stdin.write(data)
+        self.p.stdin.flush()
+
+    def finish(self):
+        self.write(b"QUIT\r\n")
+        self.p.stdin.close()
+        self.t.join(600)
+        return self.p.wait(60)
+
+
+def rcpts(chain, n, rss=False, prefix=()):
+    """Seconds for EHLO, MAIL, n pipelined RCPTs; peak RSS (KiB) of the
+    chain's first process when asked."""
+    cmds = b"EHLO b\r\nMAIL FROM:<a@b.example>\r\n" + \
+        b"RCPT TO:<someone@example.org>\r\n" * n
+    s = Session(chain, prefix)
+    t0 = time.perf_counter()
+    w = threading.Thread(target=s.write, args=(cmds,))
+    w.start()
+    s.wait_lines(n + 3)
+    elapsed = time.perf_counter() - t0
+    w.join()
+    kib = vmhwm_kib(s.p.pid) if rss else 0
+    s.finish()
+    return elapsed, kib
+
+
+BLOCK = b"".join(b"%076d\r\n" % i for i in range(1 << 14))  # 1.25 MiB
+
+
+def message(chain, mib, rss=False):
+    """Seconds from 354 to the 250 for a message of mib MiB; peak RSS."""
+    s = Session(chain)
+    s.write(b"EHLO b\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n")
+    s.wait_lines(5)  # greeting, EHLO, MAIL, RCPT, 354 (the client waits)
+    size = (mib << 20) // 78 * 78  # whole 78-byte lines
+    t0 = time.perf_counter()
+    sent = 0
+    while sent < size:
+        chunk = BLOCK[:size - sent]
+        s.write(chunk)
+        sent += len(chunk)
+    s.write(b".\r\n")
+    s.wait_lines(6)
+    elapsed = time.perf_counter() - t0
+    kib = vmhwm_kib(s.p.pid) if rss else 0
+    s.finish()
+    return elapsed, kib
+
+
+def best(fn, *args, runs=3):
+    return min(fn(*args)[0] for _ in range(runs))
+
+
+def callgrind_instructions(chain, n):
+    out = tempfile.mktemp(prefix="callgrind.")
+    rcpts(chain, n, prefix=["valgrind", "--tool=callgrind", "-q",
+                            "--callgrind-out-file=" + out])
+    total = 0
+    with open(out) as fh:
+        for line in fh:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                total = int(line.split()[1])
+    os.unlink(out)
+    return total
+
+
+def main():
+    n = 20000 if QUICK else 200000
+    mib = 32 if QUICK else 256
+    rows = []
+    failed = False
+
+    t = {name: best(rcpts, chain, n) for name, chain in CHAINS.items()}
+    ratio = t["fixsmtpio"] / t["plain relay"]
+    rows.append(("%d pipelined RCPT: fixsmtpio / relay time" % n,
+                 "%.2f" % ratio, "<= 1.5"))
+    rows.append(("  (fixsmtpio / server alone time)",
+                 "%.2f" % (t["fixsmtpio"] / t["server alone"]), ""))
+    rows.append(("  (commands per second through fixsmtpio)",
+                 "%.0f" % (n / t["fixsmtpio"]), ""))
+    failed |= ratio > 1.5
+
+    m = {name: best(message, CHAINS[name], mib)
+         for name in ("plain relay", "fixsmtpio")}
+    ratio = m["plain relay"] / m["fixsmtpio"]
+    rows.append(("%d MiB message: fixsmtpio / relay throughput" % mib,
+                 "%.2f" % ratio, ">= 0.8"))
+    rows.append(("  (fixsmtpio MiB/s)", "%.0f" % (mib / m["fixsmtpio"]), ""))
+    failed |= ratio < 0.8
+
+    fix = CHAINS["fixsmtpio"]
+    r1 = rcpts(fix, 1000, rss=True)[1]
+    r2 = rcpts(fix, 100000, rss=True)[1]
+    big = 128 if QUICK else 1024
+    m1 = message(fix, 1, rss=True)[1]
+    m2 = message(fix, big, rss=True)[1]
+    for label, kib in (("peak RSS, 1,000 commands", r1),
+                       ("peak RSS, 100,000 commands", r2),
+                       ("peak RSS, 1 MiB message", m1),
+                       ("peak RSS, %d MiB message" % big, m2)):
+        rows.append((label + " (KiB)", "%d" % kib, "< 2048"))
+        failed |= kib >= 2048
+    flat = max(r2 - r1, m2 - m1)
+    rows.append(("  growth from small to large (KiB)", "%d" % flat,
+                 "flat (< 64)"))
+    failed |= flat >= 64
+
+    small, large = 5000, 10000
+    per = {}
+    for name in ("plain relay", "fixsmtpio"):
+        a = callgrind_instructions(CHAINS[name], small)
+        b = callgrind_instructions(CHAINS[name], large)
+        per[name] = (b - a) / (large - small)
+    rows.append(("instructions per proxied RCPT, fixsmtpio",
+                 "%.0f" % per["fixsmtpio"], ""))
+    rows.append(("instructions per proxied RCPT, plain relay",
+                 "%.1f" % per["plain relay"], ""))
+
+    width = max(len(r[0]) for r in rows)
+    print("%-*s  %10s  %s" % (width, "fixsmtpio", "measured", "target"))
+    for label, value, target in rows:
+        print("%-*s  %10s  %s" % (width, label, value, target))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
