@@ -561,7 +561,11 @@ static void reply_line(struct session *s, char *line, size_t len)
     if (!a->hide) {
         if (out->before_len)
             renorm_line(&s->rn, out->before, out->before_len, sink, s);
-        if (!out->removed)
+        if (out->removed)
+            ;
+        else if (last && a->kind != REQ_EHLO)
+            renorm_last(&s->rn, out->text, out->len, sink, s);
+        else
             renorm_line(&s->rn, out->text, out->len, sink, s);
     }
     if (last)

@@ -41,6 +41,17 @@ int renorm_line(struct renorm *rn, const char *line, size_t len,
     return r;
 }
 
+int renorm_last(struct renorm *rn, const char *line, size_t len,
+                renorm_sink *sink, void *ctx)
+{
+    if (rn->have && emit(rn, '-', sink, ctx) < 0)
+        return -1;
+    if (len == 3 || line[3] == ' ')
+        return sink(ctx, line, len); /* already right: no copy */
+    renorm_line(rn, line, len, sink, ctx);
+    return emit(rn, ' ', sink, ctx);
+}
+
 int renorm_end(struct renorm *rn, renorm_sink *sink, void *ctx)
 {
     if (!rn->have)

@@ -23,6 +23,10 @@ void renorm_start(struct renorm *rn);
  * the one held before it as a continuation. */
 int renorm_line(struct renorm *rn, const char *line, size_t len,
                 renorm_sink *sink, void *ctx);
+/* The last line of the reply: sends the held one as a continuation and this
+ * one as the last, without holding it. */
+int renorm_last(struct renorm *rn, const char *line, size_t len,
+                renorm_sink *sink, void *ctx);
 /* The reply is over: sends the held line as the last one. A reply whose
  * every line was removed sends nothing. */
 int renorm_end(struct renorm *rn, renorm_sink *sink, void *ctx);
