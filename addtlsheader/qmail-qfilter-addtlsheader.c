@@ -18,11 +18,11 @@ static char buf[65536];
 
 /* Waits, without a deadline, until fd is ready after EAGAIN: the message
  * comes from qmail-qfilter, which has no timeout either. */
-static void await(int fd, short events)
+static void await(int fd, short events, int code)
 {
     struct pollfd p = {.fd = fd, .events = events};
-    while (poll(&p, 1, -1) < 0 && errno == EINTR)
-        ;
+    while (poll(&p, 1, -1) < 0)
+        if (errno != EINTR) die_sys(code, "wait for", "the message");
 }
 
 static void write_all(const char *p, size_t n)
@@ -31,9 +31,10 @@ static void write_all(const char *p, size_t n)
         ssize_t w = write(1, p, n);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0 && errno == EAGAIN) {
-            await(1, POLLOUT);
+            await(1, POLLOUT, EXIT_QQ_WRITE);
             continue;
         }
+        if (w == 0) errno = EIO; /* no progress: do not loop on it */
         if (w <= 0) die_sys(EXIT_QQ_WRITE, "write", "the message");
         p += w;
         n -= (size_t)w;
@@ -47,7 +48,7 @@ static void copy_message(void)
         if (r == 0) return;
         if (r < 0 && errno == EINTR) continue;
         if (r < 0 && errno == EAGAIN) {
-            await(0, POLLIN);
+            await(0, POLLIN, EXIT_QQ_READ);
             continue;
         }
         if (r < 0) die_sys(EXIT_QQ_READ, "read", "the message");
