@@ -61,8 +61,13 @@ for tls in (False, True):
     what = "with TLS variables" if tls else "without TLS variables"
     case("stdout /dev/full, " + what, ">/dev/full", 53,
          r"write the message: No space left on device\n$", tls=tls)
-    case("stdout closed, " + what, ">&-", 53,
-         r"write the message: Bad file descriptor\n$", tls=tls)
+    if VALGRIND:
+        # valgrind opens its log file on the free fd 1: the program's
+        # output would go into the log.
+        ok(True, "# SKIP stdout closed, %s: not under valgrind" % what)
+    else:
+        case("stdout closed, " + what, ">&-", 53,
+             r"write the message: Bad file descriptor\n$", tls=tls)
     case("stdout read-only, " + what, "1</dev/null", 53,
          r"write the message: Bad file descriptor\n$", tls=tls)
 case("an empty message to /dev/full without a header", ">/dev/full", 0,
