@@ -1,0 +1,2 @@
+addtlsheader_PROGRAMS := qmail-qfilter-addtlsheader
+addtlsheader_LDLIBS :=
