@@ -22,20 +22,24 @@ static void await(int fd, short events, int code)
 {
     struct pollfd p = {.fd = fd, .events = events};
     while (poll(&p, 1, -1) < 0)
-        if (errno != EINTR) die_sys(code, "wait for", "the message");
+        if (errno != EINTR)
+            die_sys(code, "wait for", "the message");
 }
 
 static void write_all(const char *p, size_t n)
 {
     while (n > 0) {
         ssize_t w = write(1, p, n);
-        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno == EINTR)
+            continue;
         if (w < 0 && errno == EAGAIN) {
             await(1, POLLOUT, EXIT_QQ_WRITE);
             continue;
         }
-        if (w == 0) errno = EIO; /* no progress: do not loop on it */
-        if (w <= 0) die_sys(EXIT_QQ_WRITE, "write", "the message");
+        if (w == 0)
+            errno = EIO; /* no progress: do not loop on it */
+        if (w <= 0)
+            die_sys(EXIT_QQ_WRITE, "write", "the message");
         p += w;
         n -= (size_t)w;
     }
@@ -45,13 +49,16 @@ static void copy_message(void)
 {
     for (;;) {
         ssize_t r = read(0, buf, sizeof buf);
-        if (r == 0) return;
-        if (r < 0 && errno == EINTR) continue;
+        if (r == 0)
+            return;
+        if (r < 0 && errno == EINTR)
+            continue;
         if (r < 0 && errno == EAGAIN) {
             await(0, POLLIN, EXIT_QQ_READ);
             continue;
         }
-        if (r < 0) die_sys(EXIT_QQ_READ, "read", "the message");
+        if (r < 0)
+            die_sys(EXIT_QQ_READ, "read", "the message");
         write_all(buf, (size_t)r);
     }
 }
@@ -89,8 +96,10 @@ int main(int argc, char **argv)
 
     char header[TLSHEADER_MAX];
     int len = build_header(header);
-    if (len > 0) write_all(header, (size_t)len);
+    if (len > 0)
+        write_all(header, (size_t)len);
     copy_message();
-    if (close(1) < 0) die_sys(EXIT_QQ_WRITE, "write", "the message");
+    if (close(1) < 0)
+        die_sys(EXIT_QQ_WRITE, "write", "the message");
     return EXIT_OK;
 }

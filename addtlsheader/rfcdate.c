@@ -16,7 +16,8 @@ size_t rfcdate(char *out, const struct tm *tm)
 {
     long zone = tm->tm_gmtoff / 60; /* minutes, toward zero */
     char sign = zone < 0 ? '-' : '+';
-    if (zone < 0) zone = -zone;
+    if (zone < 0)
+        zone = -zone;
     out[0] = '\0';
     if (!in_range(tm->tm_wday, 0, 6) || !in_range(tm->tm_mday, 1, 31) ||
         !in_range(tm->tm_mon, 0, 11) || !in_range(tm->tm_year, 0, 8099) ||

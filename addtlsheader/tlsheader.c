@@ -68,7 +68,8 @@ static size_t clean(char *out, const char *in, int (*ok)(unsigned char))
 {
     size_t n = strnlen(in, TLSHEADER_VALUE_MAX + 1);
     int cut = n > TLSHEADER_VALUE_MAX;
-    if (cut) n = TLSHEADER_VALUE_MAX - 3;
+    if (cut)
+        n = TLSHEADER_VALUE_MAX - 3;
     for (size_t i = 0; i < n; i++)
         out[i] = ok((unsigned char)in[i]) ? in[i] : '?';
     if (cut) {
@@ -86,9 +87,11 @@ static int given(const char *s)
 int tlsheader_build(char *out, const struct tlsheader_info *info,
                     const struct tm *when)
 {
-    if (!given(info->protocol) || !given(info->cipher)) return 0;
+    if (!given(info->protocol) || !given(info->cipher))
+        return 0;
     char date[RFCDATE_MAX];
-    if (!rfcdate(date, when)) return -1;
+    if (!rfcdate(date, when))
+        return -1;
 
     char protocol[TLSHEADER_VALUE_MAX], cipher[TLSHEADER_VALUE_MAX];
     char user[TLSHEADER_VALUE_MAX];

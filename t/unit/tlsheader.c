@@ -146,39 +146,52 @@ static void test_dates(void)
 static const char *check(const char *h, int len, char *comment, size_t csize)
 {
     static char line[2 * TLSHEADER_MAX];
-    if (len <= 0 || len >= TLSHEADER_MAX) return "bad length";
-    if (h[len - 1] != '\n') return "no LF at the end";
+    if (len <= 0 || len >= TLSHEADER_MAX)
+        return "bad length";
+    if (h[len - 1] != '\n')
+        return "no LF at the end";
     size_t u = 0, start = 0;
     for (int i = 0; i < len; i++) {
         unsigned char c = (unsigned char)h[i];
         if (c == '\n') {
             size_t width = (size_t)i - start;
-            if (width == 0) return "an empty line";
-            if (width > TLSHEADER_LINE_MAX) return "a line too long";
-            if (h[i - 1] == ' ') return "a space before a line end";
+            if (width == 0)
+                return "an empty line";
+            if (width > TLSHEADER_LINE_MAX)
+                return "a line too long";
+            if (h[i - 1] == ' ')
+                return "a space before a line end";
             if (start > 0) {
-                if (h[start] != ' ') return "a line not starting with WSP";
+                if (h[start] != ' ')
+                    return "a line not starting with WSP";
                 if (width < 2 || h[start + 1] == ' ')
                     return "a continuation without text";
             }
             start = (size_t)i + 1;
             continue;
         }
-        if (c < 0x20 || c > 0x7e) return "a byte that is not printable";
+        if (c < 0x20 || c > 0x7e)
+            return "a byte that is not printable";
         line[u++] = (char)c;
     }
     line[u] = '\0';
 
     static const char head[] = "Received: (";
-    if (strncmp(line, head, sizeof head - 1) != 0) return "bad field start";
+    if (strncmp(line, head, sizeof head - 1) != 0)
+        return "bad field start";
     const char *p = line + sizeof head - 1;
     const char *end = strstr(p, ");");
-    if (!end) return "no end of comment";
+    if (!end)
+        return "no end of comment";
     for (const char *q = p; q < end; q++)
-        if (*q == '(' || *q == ')' || *q == '\\') return "not ctext";
-    if (p == end || *p == ' ' || end[-1] == ' ') return "comment spacing";
-    if (strstr(p, "  ")) return "two spaces";
-    if ((size_t)(end - p) >= csize) return "comment too long";
+        if (*q == '(' || *q == ')' || *q == '\\')
+            return "not ctext";
+    if (p == end || *p == ' ' || end[-1] == ' ')
+        return "comment spacing";
+    if (strstr(p, "  "))
+        return "two spaces";
+    if ((size_t)(end - p) >= csize)
+        return "comment too long";
     memcpy(comment, p, (size_t)(end - p));
     comment[end - p] = '\0';
 
@@ -191,15 +204,18 @@ static const char *check(const char *h, int len, char *comment, size_t csize)
                "%*1[ ]%2d:%2d:%2d%*1[ ]%c%4d%n",
                day, &d, mon, &y, &hh, &mm, &ss, &sign, &zone, &used) != 9)
         return "bad date";
-    if (strcmp(end + used, "") != 0) return "text after the date";
+    if (strcmp(end + used, "") != 0)
+        return "text after the date";
     if (!strstr("SunMonTueWedThuFriSat", day) || strlen(day) != 3)
         return "bad day name";
     if (!strstr("JanFebMarAprMayJunJulAugSepOctNovDec", mon))
         return "bad month";
-    if (sign != '+' && sign != '-') return "bad zone sign";
+    if (sign != '+' && sign != '-')
+        return "bad zone sign";
     const char *z = end + used - 4;
     for (int i = 0; i < 4; i++)
-        if (z[i] < '0' || z[i] > '9') return "zone is not 4 digits";
+        if (z[i] < '0' || z[i] > '9')
+            return "zone is not 4 digits";
     if (d < 1 || d > 31 || y < 1900 || hh > 23 || mm > 59 || ss > 60)
         return "date out of range";
     return NULL;
@@ -229,7 +245,8 @@ static void model(char *out, const struct tlsheader_info *in)
         model_value(u, in->user, "!#$%&'*/=?^`{|}~@");
         sprintf(out, "authup user %s, ", u);
     }
-    if (in->fixsmtpio) strcat(out, "fixsmtpio ");
+    if (in->fixsmtpio)
+        strcat(out, "fixsmtpio ");
     sprintf(out + strlen(out), "%s cipher %s", p, c);
 }
 
@@ -243,13 +260,16 @@ static int good(const struct tlsheader_info *in, const char *name)
     const char *err = check(h, len, comment, sizeof comment);
     if (!err) {
         model(want, in);
-        if (strcmp(comment, want) != 0) err = "comment differs from model";
+        if (strcmp(comment, want) != 0)
+            err = "comment differs from model";
     }
     if (err) {
         static int shown;
-        if (++shown > 5) return 0; /* the summary test fails anyway */
+        if (++shown > 5)
+            return 0; /* the summary test fails anyway */
         ok(0, "%s: %s", name, err);
-        if (len > 0) diag_mem("header", h, (size_t)len);
+        if (len > 0)
+            diag_mem("header", h, (size_t)len);
         return 0;
     }
     return 1;
@@ -261,7 +281,8 @@ static void header_is(const struct tlsheader_info *in, const char *want,
     char h[TLSHEADER_MAX], comment[TLSHEADER_MAX];
     struct tm tm = monday(0);
     int len = tlsheader_build(h, in, &tm);
-    if (!is_int(len, (long long)strlen(want), name)) len = len < 0 ? 0 : len;
+    if (!is_int(len, (long long)strlen(want), name))
+        len = len < 0 ? 0 : len;
     is_mem(h, (size_t)len, want, strlen(want), "  with the right text");
     const char *err = check(h, len, comment, sizeof comment);
     ok(!err, "  valid: %s", err ? err : "yes");
@@ -311,10 +332,12 @@ static void test_not_due(void)
     const char *values[] = {NULL, "", "TLSv1.3"};
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
-            if (i == 2 && j == 2) continue;
+            if (i == 2 && j == 2)
+                continue;
             struct tlsheader_info in = {values[i], values[j] ? aes : NULL,
                                         "alice", 1};
-            if (values[j] && !*values[j]) in.cipher = "";
+            if (values[j] && !*values[j])
+                in.cipher = "";
             char h[TLSHEADER_MAX];
             memset(h, 'x', sizeof h);
             struct tm tm = monday(0);
@@ -334,7 +357,8 @@ static void test_not_due(void)
 static char *repeat(char c, size_t n)
 {
     char *s = malloc(n + 1);
-    if (!s) abort();
+    if (!s)
+        abort();
     memset(s, c, n);
     s[n] = '\0';
     return s;
@@ -356,10 +380,14 @@ static void test_folding(void)
                             v[i] = 'w';
                     struct tlsheader_info in = {"TLSv1.3", aes, NULL,
                                                 combo & 1};
-                    if (combo & 2) in.user = "bob@example.net";
-                    if (field == 0) in.protocol = v;
-                    if (field == 1) in.cipher = v;
-                    if (field == 2) in.user = v;
+                    if (combo & 2)
+                        in.user = "bob@example.net";
+                    if (field == 0)
+                        in.protocol = v;
+                    if (field == 1)
+                        in.cipher = v;
+                    if (field == 2)
+                        in.user = v;
                     char name[64];
                     snprintf(name, sizeof name, "combo %d field %d len %zu",
                              combo, field, n);
@@ -387,7 +415,8 @@ static int count_of(const char *h, int len, const char *what)
     int n = 0;
     size_t w = strlen(what);
     for (int i = 0; i + (int)w <= len; i++)
-        if (memcmp(h + i, what, w) == 0) n++;
+        if (memcmp(h + i, what, w) == 0)
+            n++;
     return n;
 }
 
