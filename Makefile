@@ -9,7 +9,13 @@ QMAILHOME ?= /var/qmail
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+B ?= build-fuzz
+CC := clang
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+HARDEN := -fstack-protector-strong
+else ifeq ($(SANITIZE),1)
 B ?= build-san
 CC := clang
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -111,6 +117,11 @@ $(B)/bench/%: $(B)/bench/%.o $(SUITE_LIBS)
 check: all
 	BUILD=$(abspath $(B)) prove -r $(PROVE_FLAGS) t/
 
+# The integration tests again, with the suite's programs under valgrind
+# memcheck (t/taplib.py wraps them and checks the logs).
+check-valgrind: all
+	VALGRIND=1 BUILD=$(abspath $(B)) prove -r $(PROVE_FLAGS) t/
+
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
@@ -119,12 +130,26 @@ install: $(BINS)
 clean:
 	rm -rf build build-san build-fuzz
 
-# Fuzz targets: clang's libFuzzer, built in build-fuzz/.
+# Fuzz targets (fuzz/*.c): clang's libFuzzer with ASan+UBSan, built in
+# build-fuzz/. `make fuzz` runs each for FUZZ_SECONDS from its seed corpus
+# (fuzz/corpus/NAME/) with its dictionary (fuzz/NAME.dict) when there is
+# one, and prints the executions of each.
 FUZZ_SECONDS ?= 60
-fuzz:
-	$(MAKE) -f fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS) run
+FUZZERS := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(wildcard fuzz/*.c))
 
-.PHONY: all check install clean fuzz
+$(B)/fuzz/%: $(B)/fuzz/%.o $(CORES) $(SUITE_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(ALL_LDLIBS)
+
+$(B)/fuzz/%.o: ALL_CFLAGS += $(addprefix -I,$(FOLDERS))
+
+fuzzers: $(FUZZERS)
+
+fuzz:
+	$(MAKE) FUZZ=1 fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tools/fuzz build-fuzz
+
+.PHONY: all check check-valgrind install clean fuzz fuzzers
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -58,6 +58,26 @@ int session_init(struct session *s, const struct ruleview *view,
     return 0;
 }
 
+void session_reset(struct session *s)
+{
+    struct session keep = *s;
+    memset(s, 0, sizeof *s);
+    s->view = keep.view;
+    s->greeting = keep.greeting;
+    s->exit_code = -1;
+    s->line_out = keep.line_out;
+    s->from_client = keep.from_client;
+    s->from_server = keep.from_server;
+    s->to_client = keep.to_client;
+    s->to_server = keep.to_server;
+    lr_discard(&s->from_client);
+    s->from_client.discarding = 0;
+    lr_discard(&s->from_server);
+    s->from_server.discarding = 0;
+    ob_clear(&s->to_client);
+    ob_clear(&s->to_server);
+}
+
 void session_free(struct session *s)
 {
     lr_wipe_free(&s->from_client);

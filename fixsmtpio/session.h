@@ -108,6 +108,8 @@ struct session {
 int session_init(struct session *s, const struct ruleview *view,
                  const char *greeting);
 void session_free(struct session *s);
+/* Back to the state session_init() leaves, keeping the buffers. */
+void session_reset(struct session *s);
 
 /* A fresh server started: its greeting is the next reply. Drops what an
  * earlier server left behind. */
