@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -89,6 +90,29 @@ static void read_rules(struct ruleset *set)
                  info.cdb_path, path, path);
 }
 
+/* Under authup the server starts after the client's EHLO, which went to
+ * authup: the server is greeted with the same line (AUTHUP_HELO, e.g.
+ * "EHLO client.example") and its reply is not shown, so that the client's
+ * next command (MAIL, after the 235) finds a server that has seen EHLO. */
+static void greet_as_client(struct relay *r)
+{
+    const char *helo = getenv("AUTHUP_HELO");
+    if (!getenv("AUTHUP_USER") || !helo || !*helo)
+        return;
+    size_t len = strlen(helo);
+    int valid = len >= 4 && len <= 510 &&
+                (strncasecmp(helo, "EHLO", 4) == 0 ||
+                 strncasecmp(helo, "HELO", 4) == 0) &&
+                (len == 4 || helo[4] == ' ');
+    for (size_t i = 0; valid && i < len; i++)
+        valid = (unsigned char)helo[i] >= 0x20 && helo[i] != 0x7f;
+    if (!valid) {
+        warn_msg("AUTHUP_HELO is not an EHLO or HELO line: ignored");
+        return;
+    }
+    session_inject(r->s, helo, len);
+}
+
 static const char *env(const char *name)
 {
     return getenv(name);
@@ -121,7 +145,8 @@ int main(int argc, char **argv)
                       .client_in = 0,
                       .client_out = 1,
                       .argv = argv + 1,
-                      .timeout_ms = timeout_ms};
+                      .timeout_ms = timeout_ms,
+                      .started = greet_as_client};
     if (relay_start_server(&r) < 0)
         die_setup(EXIT_TEMP, "unable to run %s: %s", argv[1], strerror(errno));
     int code = relay_run(&r);

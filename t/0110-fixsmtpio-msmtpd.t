@@ -167,4 +167,32 @@ like(log, r"(?mi)^2 MAIL FROM:<a@example.org>", "debug: requests (2)")
 like(log, r"(?m)^D \d+ bytes$", "debug: data as a byte count only")
 ok("Subject: auth" not in log, "no message content in the debug log")
 auth.stop()
+
+# Under authup: the fresh server is greeted with the client's EHLO line
+# (AUTHUP_HELO) behind the client's back, so a client that goes straight
+# from its 235 to MAIL finds msmtpd (which insists on EHLO) ready.
+md2 = maildir("Maildir-authup")
+for helo, want in (("EHLO client.example", "250 Ok"),
+                   ("", "500 Expected EHLO or HELO"),
+                   ("MAIL FROM:<evil@x>", "500 Expected EHLO or HELO")):
+    au = TCPServer(prog("fixsmtpio") + msmtpd(md2),
+                   env=environ(CONTROLDIR=ctl, AUTHUP_USER="alice",
+                               AUTHUP_HELO=helo), name="authup")
+    c = SMTP(au.port)
+    is_(c.text(), "235 ok, go ahead (#2.0.0)",
+        "AUTHUP_HELO=%r: the greeting is the 235" % helo)
+    is_(c.cmd("MAIL FROM:<alice@example.org>"), want,
+        "AUTHUP_HELO=%r: MAIL right after it: %s" % (helo, want))
+    if want == "250 Ok":
+        c.cmd("RCPT TO:<bob@example.net>")
+        c.cmd("DATA")
+        c.send(b"Subject: after auth\r\n\r\nhi\r\n.\r\n")
+        like(c.text(), "^250 ", "and the message is accepted")
+        is_(c.cmd("QUIT"), "221 mx.example.org", "QUIT")
+        is_(au.ends(1), [0], "exit 0, as authup expects of a good session")
+    if helo.startswith("MAIL"):
+        like(au.text(), "AUTHUP_HELO is not an EHLO or HELO line: ignored",
+             "a variable that is not EHLO/HELO is not sent")
+    c.close()
+    au.stop()
 done()
