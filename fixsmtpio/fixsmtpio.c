@@ -15,6 +15,7 @@
 #include "exitcodes.h"
 #include "relay.h"
 #include "rulefile.h"
+#include "starttls.h"
 
 #define GREETING_MAX 1000
 
@@ -135,18 +136,26 @@ int main(int argc, char **argv)
     struct ruleset set;
     read_rules(&set);
     struct ruleview view;
+    struct starttls tls = {.set = &set, .view = &view};
+    enum tls_level level = starttls_setup(&tls);
     struct session s;
     if (ruleview_init(&view, &set, env) < 0 ||
         session_init(&s, &view, greeting) < 0)
         die_nomem();
     s.debug = getenv("FIXSMTPIODEBUG") != NULL;
+    s.tls = level;
+    s.tls_available = tls.available;
+    s.offer_starttls =
+        tls.available && level != TLS_ACTIVE && !getenv("AUTHUP_USER");
 
     struct relay r = {.s = &s,
                       .client_in = 0,
                       .client_out = 1,
                       .argv = argv + 1,
                       .timeout_ms = timeout_ms,
-                      .started = greet_as_client};
+                      .started = greet_as_client,
+                      .starttls = starttls_switch,
+                      .ctx = &tls};
     if (relay_start_server(&r) < 0)
         die_setup(EXIT_TEMP, "unable to run %s: %s", argv[1], strerror(errno));
     int code = relay_run(&r);

@@ -1,9 +1,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ascii.h"
 #include <unistd.h>
 
+#include "ascii.h"
+#include "exitcodes.h"
 #include "safetext.h"
 #include "session.h"
 
@@ -15,6 +16,7 @@ static const char bdat_unoffered[] = "502 5.5.1 BDAT without CHUNKING offered";
 static const char tls_unoffered[] = "502 5.5.1 STARTTLS not offered";
 static const char tls_twice[] = "503 5.5.1 TLS already active";
 static const char tls_ready[] = "220 2.0.0 Ready to start TLS";
+static const char tls_unavailable[] = "454 4.7.0 TLS not available";
 static const char tls_first[] = "530 5.7.0 Must issue a STARTTLS command first";
 
 /* FIXSMTPIODEBUG: one line per step, printable, cut short when long. */
@@ -148,6 +150,12 @@ static void flush_local(struct session *s)
         session_say(s, r.text);
         if (r.text == tls_ready)
             s->starttls = 1;
+        if (r.text == tls_unavailable) {
+            /* Offered, but the UCSPI-TLS server is not there. */
+            s->exit_code = EXIT_TEMP;
+            s->finished = 1;
+            return;
+        }
     }
 }
 
@@ -291,11 +299,20 @@ static void command(struct session *s, const char *line, size_t len)
         queue_local(s, nul_in_command);
         return;
     }
+    if (s->greeting_answered) {
+        /* The server restarted after STARTTLS refused the session in its
+         * greeting, which the client has already read as the answer to
+         * this command: the command goes no further. */
+        s->greeting_answered = 0;
+        return;
+    }
     if (verb == VERB_STARTTLS) {
         if (s->tls == TLS_NONE)
             queue_local(s, tls_unoffered);
         else if (s->tls == TLS_ACTIVE)
             queue_local(s, tls_twice);
+        else if (!s->tls_available)
+            queue_local(s, tls_unavailable);
         else {
             queue_local(s, tls_ready);
             s->state = CLIENT_STARTTLS;
@@ -553,6 +570,20 @@ static void reply_end(struct session *s)
     }
 }
 
+/* The refusing greeting of a server restarted after STARTTLS stands for the
+ * reply to the client's next command: one already queued gets no reply of
+ * its own, one still to come goes no further. */
+static void greeting_answers_next(struct session *s)
+{
+    if (s->qlen == 0) {
+        s->greeting_answered = 1;
+    } else if (s->queue[s->qhead].kind == REQ_LOCAL) {
+        queue_pop(s);
+    } else {
+        s->queue[s->qhead].hide = 1;
+    }
+}
+
 static void reply_line(struct session *s, char *line, size_t len)
 {
     if (!s->in_reply)
@@ -562,9 +593,14 @@ static void reply_line(struct session *s, char *line, size_t len)
         (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
     int last = len == 3 || line[3] == ' ';
     if (a->kind == REQ_GREETING && s->hide_greeting_2xx) {
+        /* A server restarted after STARTTLS: the client saw a greeting
+         * already. A refusal is shown, and answers its next command. */
         a->hide = line[0] == '2';
-        if (last)
+        if (last) {
             s->hide_greeting_2xx = 0;
+            if (!a->hide)
+                greeting_answers_next(s);
+        }
     }
     if (a->kind == REQ_EHLO && is_keyword(line, len, "STARTTLS")) {
         /* Only fixsmtpio can offer TLS in front of this server. */

@@ -70,6 +70,7 @@ struct session {
     const struct ruleview *view;
     const char *greeting; /* smtpgreeting, for fixups */
     enum tls_level tls;
+    int tls_available;  /* the UCSPI-TLS descriptors are there */
     int offer_starttls; /* add STARTTLS to EHLO replies */
     int debug;          /* FIXSMTPIODEBUG */
     /* Buffers. */
@@ -96,6 +97,8 @@ struct session {
     int reply_code; /* of the reply's latest line, as the server sent it */
     int saw_chunking;
     int hide_greeting_2xx; /* after a restart for TLS */
+    int greeting_answered; /* a refusing greeting answered the client's
+                              next command before it came */
     /* Outcome. */
     int progress;      /* set when a line or data went through */
     int starttls;      /* STARTTLS accepted and its 220 sent */

@@ -295,6 +295,16 @@ static void tls_levels(void)
 
     start("");
     s.tls = TLS_OFFERED;
+    server("220 s\r\n");
+    take(&s.to_client);
+    clients("STARTTLS\r\nNOOP\r\n");
+    is_str(take(&s.to_client), "454 4.7.0 TLS not available\r\n",
+           "offered, but no UCSPI-TLS descriptors: 454");
+    ok(s.finished && s.exit_code == 111, "then the session ends with 111");
+
+    start("");
+    s.tls = TLS_OFFERED;
+    s.tls_available = 1;
     s.offer_starttls = 1;
     server("220 s\r\n");
     clients("EHLO c\r\n");
@@ -316,6 +326,30 @@ static void tls_levels(void)
     clients("STARTTLS\r\n");
     is_str(take(&s.to_client), "220 s\r\n503 5.5.1 TLS already active\r\n",
            "STARTTLS inside TLS: 503");
+
+    /* After STARTTLS the fresh server's greeting: hidden when 2xx; a
+     * refusal is shown and stands for the reply to the next command. */
+    start("");
+    s.tls = TLS_ACTIVE;
+    s.hide_greeting_2xx = 1;
+    clients("EHLO c\r\n");
+    server("220 fresh\r\n250 s\r\n");
+    is_str(take(&s.to_client), "250 s\r\n", "2xx fresh greeting hidden");
+    start("");
+    s.tls = TLS_ACTIVE;
+    s.hide_greeting_2xx = 1;
+    server("554 no\r\n");
+    is_str(take(&s.to_client), "554 no\r\n", "a refusing one is shown");
+    clients("EHLO c\r\nQUIT\r\n");
+    is_str(take(&s.to_server), "QUIT\r\n",
+           "it answered the next command, which goes no further");
+    start("");
+    s.tls = TLS_ACTIVE;
+    s.hide_greeting_2xx = 1;
+    clients("EHLO c\r\nQUIT\r\n");
+    server("421 bye\r\n503 no EHLO\r\n221 bye\r\n");
+    is_str(take(&s.to_client), "421 bye\r\n221 bye\r\n",
+           "a command already sent gets no second reply");
 }
 
 static void flat_memory(void)
