@@ -176,12 +176,18 @@ int relay_run(struct relay *r)
     set_nonblocking(r->client_out);
     int64_t deadline = clock_ms() + r->timeout_ms;
     for (;;) {
-        enum client_stop cs = session_client(s);
-        session_server(s);
-        if (s->progress) {
+        /* Replies free room in the queue for requests and requests make
+         * room for replies: go round until neither side moves. */
+        enum client_stop cs;
+        int moved = 0;
+        do {
             s->progress = 0;
+            cs = session_client(s);
+            session_server(s);
+            moved |= s->progress;
+        } while (s->progress && !s->finished && !s->server_broken);
+        if (moved)
             deadline = clock_ms() + r->timeout_ms;
-        }
         if (s->server_broken) {
             warn_msg("%s sent a line that is not an SMTP reply", r->argv[0]);
             return say_and_finish(r, server_broken, EXIT_TEMP);

@@ -102,19 +102,24 @@ void ruleview_free(struct ruleview *view)
 const struct rules_event *ruleview_event(const struct ruleview *view,
                                          const char *word, size_t len)
 {
+    if (len > RULES_MAX_EVENT || view->count == 0)
+        return NULL;
+    char low[RULES_MAX_EVENT];
+    for (size_t i = 0; i < len; i++)
+        low[i] = ascii_lower(word[i]);
     if (view->overflow) {
         for (size_t i = 0; i < view->count; i++) {
             const struct rules_event *ev = &view->events[i];
-            if (ev->name_len == len && ascii_caseeq(ev->name, word, len))
+            if (ev->name_len == len && memcmp(ev->name, low, len) == 0)
                 return ev;
         }
         return NULL;
     }
-    unsigned h = hash(word, len);
+    unsigned h = hash(low, len);
     for (size_t tries = 0; tries < RULEVIEW_BUCKETS && view->bucket[h];
          tries++) {
         const struct rules_event *ev = &view->events[view->bucket[h] - 1];
-        if (ev->name_len == len && ascii_caseeq(ev->name, word, len))
+        if (ev->name_len == len && memcmp(ev->name, low, len) == 0)
             return ev;
         h = (h + 1) % RULEVIEW_BUCKETS;
     }
