@@ -19,12 +19,27 @@ static const char tls_ready[] = "220 2.0.0 Ready to start TLS";
 static const char tls_unavailable[] = "454 4.7.0 TLS not available";
 static const char tls_first[] = "530 5.7.0 Must issue a STARTTLS command first";
 
+/* A queued reply of fixsmtpio's own is an index into this table. */
+enum local_reply {
+    LOCAL_TOO_LONG,
+    LOCAL_NUL,
+    LOCAL_BDAT_SYNTAX,
+    LOCAL_BDAT_UNOFFERED,
+    LOCAL_TLS_UNOFFERED,
+    LOCAL_TLS_TWICE,
+    LOCAL_TLS_READY,
+    LOCAL_TLS_UNAVAILABLE,
+    LOCAL_TLS_FIRST
+};
+
+static const char *const local_text[] = {
+    too_long,  nul_in_command, bdat_syntax,     bdat_unoffered, tls_unoffered,
+    tls_twice, tls_ready,      tls_unavailable, tls_first};
+
 /* FIXSMTPIODEBUG: one line per step, printable, cut short when long. */
-static void debug2(struct session *s, char step, const char *p1, size_t len1,
-                   const char *p2, size_t len2)
+__attribute__((noinline)) static void
+debug_print(char step, const char *p1, size_t len1, const char *p2, size_t len2)
 {
-    if (!s->debug)
-        return;
     char text1[300], text2[600];
     safetext(text1, sizeof text1, p1, len1);
     safetext(text2, sizeof text2, p2, len2);
@@ -37,9 +52,18 @@ static void debug2(struct session *s, char step, const char *p1, size_t len1,
     }
 }
 
-static void debug(struct session *s, char step, const char *p, size_t len)
+static inline void debug2(struct session *s, char step, const char *p1,
+                          size_t len1, const char *p2, size_t len2)
 {
-    debug2(s, step, "", 0, p, len);
+    if (s->debug)
+        debug_print(step, p1, len1, p2, len2);
+}
+
+static inline void debug(struct session *s, char step, const char *p,
+                         size_t len)
+{
+    if (s->debug)
+        debug_print(step, "", 0, p, len);
 }
 
 int session_init(struct session *s, const struct ruleview *view,
@@ -134,23 +158,23 @@ void session_say(struct session *s, const char *line)
     to_client(s, line, strlen(line));
 }
 
-static void queue_local(struct session *s, const char *text)
+static void queue_local(struct session *s, enum local_reply which)
 {
     struct request *r = queue_push(s);
     r->kind = REQ_LOCAL;
-    r->text = text;
+    r->local = (unsigned char)which;
 }
 
 /* fixsmtpio's own replies go out as soon as every reply before them has. */
-static void flush_local(struct session *s)
+static void flush_local_now(struct session *s)
 {
     while (!s->in_reply && s->qlen && s->queue[s->qhead].kind == REQ_LOCAL &&
            ob_room(&s->to_client) >= 1024) {
         struct request r = queue_pop(s);
-        session_say(s, r.text);
-        if (r.text == tls_ready)
+        session_say(s, local_text[r.local]);
+        if (r.local == LOCAL_TLS_READY)
             s->starttls = 1;
-        if (r.text == tls_unavailable) {
+        if (r.local == LOCAL_TLS_UNAVAILABLE) {
             /* Offered, but the UCSPI-TLS server is not there. */
             s->exit_code = EXIT_TEMP;
             s->finished = 1;
@@ -159,18 +183,35 @@ static void flush_local(struct session *s)
     }
 }
 
+static inline void flush_local(struct session *s)
+{
+    if (s->qlen && s->queue[s->qhead].kind == REQ_LOCAL)
+        flush_local_now(s);
+}
+
 static struct request *queue_server(struct session *s, enum request_kind kind,
                                     const char *verb, size_t len)
 {
     struct request *r = queue_push(s);
-    r->kind = kind;
-    r->event = ruleview_event(s->view, verb, len);
-    r->fixup = fixup_kind_of(verb, len);
+    r->kind = (unsigned char)kind;
+    /* Pipelined commands come in runs of the same verb (RCPT): the last
+     * lookup is kept. */
+    struct verb_cache *c = &s->last_verb;
+    if (c->len != len || len > sizeof c->word ||
+        memcmp(c->word, verb, len) != 0) {
+        c->event = ruleview_event(s->view, verb, len);
+        c->fixup = (unsigned char)fixup_kind_of(verb, len);
+        c->len = len <= sizeof c->word ? len : 0;
+        memcpy(c->word, verb, c->len);
+    }
+    r->event = c->event;
+    r->fixup = c->fixup;
     return r;
 }
 
 void session_server_started(struct session *s)
 {
+    s->last_verb.len = 0; /* the rules may have changed */
     s->qhead = s->qlen = 0;
     s->in_reply = 0;
     s->chunking = 0;
@@ -296,7 +337,7 @@ static void command(struct session *s, const char *line, size_t len)
     size_t shown = auth ? auth_shown(line, len) : len;
     debug(s, '1', line, shown);
     if (memchr(line, 0, len)) {
-        queue_local(s, nul_in_command);
+        queue_local(s, LOCAL_NUL);
         return;
     }
     if (s->greeting_answered) {
@@ -308,26 +349,26 @@ static void command(struct session *s, const char *line, size_t len)
     }
     if (verb == VERB_STARTTLS) {
         if (s->tls == TLS_NONE)
-            queue_local(s, tls_unoffered);
+            queue_local(s, LOCAL_TLS_UNOFFERED);
         else if (s->tls == TLS_ACTIVE)
-            queue_local(s, tls_twice);
+            queue_local(s, LOCAL_TLS_TWICE);
         else if (!s->tls_available)
-            queue_local(s, tls_unavailable);
+            queue_local(s, LOCAL_TLS_UNAVAILABLE);
         else {
-            queue_local(s, tls_ready);
+            queue_local(s, LOCAL_TLS_READY);
             s->state = CLIENT_STARTTLS;
         }
         return;
     }
     if (s->tls == TLS_REQUIRED && !allowed_before_tls(verb)) {
-        queue_local(s, tls_first);
+        queue_local(s, LOCAL_TLS_FIRST);
         return;
     }
     enum request_kind kind = REQ_COMMAND;
     if (verb == VERB_BDAT) {
         uint64_t size;
         if (!parse_bdat(line, len, &size)) {
-            queue_local(s, bdat_syntax);
+            queue_local(s, LOCAL_BDAT_SYNTAX);
             return;
         }
         s->bdat_left = size;
@@ -336,7 +377,7 @@ static void command(struct session *s, const char *line, size_t len)
         if (s->bdat_discard) {
             /* A server that did not offer CHUNKING would read the chunk as
              * commands: it never gets to see it. */
-            queue_local(s, bdat_unoffered);
+            queue_local(s, LOCAL_BDAT_UNOFFERED);
             return;
         }
     } else if (verb == VERB_DATA) {
@@ -386,7 +427,7 @@ static int client_line(struct session *s)
             forward(s, NULL, 0, "*", 1, 1);
             s->state = CLIENT_COMMAND;
         }
-        queue_local(s, too_long);
+        queue_local(s, LOCAL_TOO_LONG);
         return TOOK;
     }
     len--; /* the LF */
@@ -405,7 +446,10 @@ static int client_data(struct session *s)
     if (room < 4096)
         return CLIENT_BLOCKED;
     const char *p;
-    size_t n = lr_raw(&s->from_client, &p, (room - 2) / 2);
+    /* At most DATA_STEP at a time: at most twice that goes out (bare LFs
+     * become CR LF), and the output buffer's pages touched stay few. */
+    size_t want = (room - 2) / 2 < DATA_STEP ? (room - 2) / 2 : DATA_STEP;
+    size_t n = lr_raw(&s->from_client, &p, want);
     if (n == 0)
         return CLIENT_NEEDS_INPUT;
     char *out = ob_reserve(&s->to_server, 2 * n + 2);
@@ -632,7 +676,10 @@ void session_server(struct session *s)
 {
     while (!s->finished && !s->server_broken) {
         flush_local(s);
-        if (ob_room(&s->to_client) < REPLY_ROOM)
+        /* Room for the worst case, and no more than a little queued in
+         * the common case, so that the pages the buffer touches stay few. */
+        if (ob_room(&s->to_client) < REPLY_ROOM ||
+            ob_pending(&s->to_client) > CLIENT_OUT_SOFT)
             return;
         const char *p;
         size_t len;

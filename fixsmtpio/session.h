@@ -19,9 +19,11 @@
 #include "rules.h"
 
 #define LINE_LIMIT 65536 /* a command or reply line, with its CR LF */
-#define QUEUE_LIMIT 1024 /* requests waiting for their replies */
+#define QUEUE_LIMIT 2048 /* requests waiting for their replies */
 #define CLIENT_OUT_SIZE (3 * LINE_LIMIT)
 #define SERVER_OUT_SIZE (2 * LINE_LIMIT)
+#define CLIENT_OUT_SOFT 32768 /* replies queued before taking more */
+#define DATA_STEP 32768       /* message bytes taken at a time */
 /* Room kept free before a line is taken: a request with its prefix; or, for
  * a reply line, the line held back before it, the line itself at the end of
  * the reply, and a short line of fixsmtpio's own (HELP's, STARTTLS). */
@@ -48,11 +50,11 @@ enum request_kind {
 };
 
 struct request {
-    enum request_kind kind;
-    int hide; /* the reply is not shown to the client */
     const struct rules_event *event;
-    enum fixup_kind fixup;
-    const char *text; /* REQ_LOCAL */
+    unsigned char kind;  /* enum request_kind */
+    unsigned char hide;  /* the reply is not shown to the client */
+    unsigned char fixup; /* enum fixup_kind */
+    unsigned char local; /* REQ_LOCAL: which of fixsmtpio's replies */
 };
 
 enum client_state {
@@ -63,6 +65,14 @@ enum client_state {
     CLIENT_BDAT,     /* bdat_left bytes of a chunk */
     CLIENT_STARTTLS, /* STARTTLS accepted: the rest is discarded */
     CLIENT_EOF       /* the client closed */
+};
+
+/* The last command word looked up in the rules, and what it gave. */
+struct verb_cache {
+    char word[16];
+    size_t len; /* 0: empty */
+    const struct rules_event *event;
+    unsigned char fixup;
 };
 
 struct session {
@@ -81,6 +91,7 @@ struct session {
     /* Requests waiting for replies, a ring. */
     struct request queue[QUEUE_LIMIT];
     size_t qhead, qlen;
+    struct verb_cache last_verb;
     /* The client side. */
     enum client_state state;
     struct dataend data;
