@@ -115,7 +115,7 @@ $(B)/bench/%: $(B)/bench/%.o $(SUITE_LIBS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 check: all
-	BUILD=$(abspath $(B)) prove -r $(PROVE_FLAGS) t/
+	SANITIZE=$(SANITIZE) BUILD=$(abspath $(B)) prove -r $(PROVE_FLAGS) t/
 
 # The integration tests again, with the suite's programs under valgrind
 # memcheck (t/taplib.py wraps them and checks the logs).

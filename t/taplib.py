@@ -23,6 +23,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 HELPERS = os.path.join(TOP, "t", "helpers")
 VALGRIND = os.environ.get("VALGRIND") == "1"
+# The build under test has ASan+UBSan (make SANITIZE=1 check).
+SANITIZED = os.environ.get("SANITIZE") == "1"
 
 _count = 0
 _failed = 0
