@@ -144,9 +144,9 @@ int main(int argc, char **argv)
         die_nomem();
     s.debug = getenv("FIXSMTPIODEBUG") != NULL;
     s.tls = level;
-    s.tls_available = tls.available;
+    s.tls_available = tls.env.available;
     s.offer_starttls =
-        tls.available && level != TLS_ACTIVE && !getenv("AUTHUP_USER");
+        tls.env.available && level != TLS_ACTIVE && !getenv("AUTHUP_USER");
 
     struct relay r = {.s = &s,
                       .client_in = 0,

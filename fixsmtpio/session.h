@@ -17,6 +17,7 @@
 #include "outbuf.h"
 #include "renorm.h"
 #include "rules.h"
+#include "tlsenv.h"
 
 #define LINE_LIMIT 65536 /* a command or reply line, with its CR LF */
 #define QUEUE_LIMIT 2048 /* requests waiting for their replies */
@@ -29,13 +30,6 @@
  * the reply, and a short line of fixsmtpio's own (HELP's, STARTTLS). */
 #define REQUEST_ROOM (LINE_LIMIT + RULES_MAX_PREPEND + 8)
 #define REPLY_ROOM (2 * (REPLY_LINE_MAX + 2) + 1024)
-
-enum tls_level {
-    TLS_NONE,     /* UCSPITLS unset or '-', or DISABLETLS set */
-    TLS_OFFERED,  /* UCSPITLS='' */
-    TLS_REQUIRED, /* UCSPITLS='!' */
-    TLS_ACTIVE    /* after STARTTLS, or started under implicit TLS */
-};
 
 /* What a queued request is, for the handling of its reply. */
 enum request_kind {

@@ -1,8 +1,5 @@
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "die.h"
@@ -10,20 +7,11 @@
 
 enum tls_level starttls_setup(struct starttls *t)
 {
-    const char *level = getenv("UCSPITLS");
-    int disabled = getenv("DISABLETLS") != NULL;
-    unsetenv("UCSPITLS");
-    unsetenv("DISABLETLS");
-    t->available = 0;
-    if (getenv("SSL_PROTOCOL"))
-        return TLS_ACTIVE;
-    if (disabled || !level || strcmp(level, "-") == 0)
-        return TLS_NONE;
-    enum tls_level tls = strcmp(level, "!") == 0 ? TLS_REQUIRED : TLS_OFFERED;
-    if (strcmp(level, "!") != 0 && *level)
-        warn_msg("UCSPITLS=%.20s is not '', '!' or '-': offering TLS", level);
-    t->available = ucspitls_find(&t->u) == UCSPITLS_OK;
-    if (!t->available)
+    tlsenv_setup(&t->env);
+    enum tls_level tls = t->env.level;
+    if (t->env.odd_value)
+        warn_msg("UCSPITLS is not '', '!' or '-': offering TLS");
+    if ((tls == TLS_OFFERED || tls == TLS_REQUIRED) && !t->env.available)
         warn_msg("UCSPITLS is set but SSLCTLFD, SSLREADFD or SSLWRITEFD is "
                  "not: run fixsmtpio under a UCSPI-TLS server such as "
                  "ucspitlsd; STARTTLS is %s",
@@ -32,40 +20,19 @@ enum tls_level starttls_setup(struct starttls *t)
     return tls;
 }
 
-/* The plaintext socket stays open in the TLS server; here fds 0 and 1 are
- * pointed at /dev/null so nothing can be read or written in clear any
- * more, and so that the fd numbers stay taken. */
-static void retire_plaintext(void)
-{
-    int fd = open("/dev/null", O_RDWR);
-    if (fd < 0)
-        return;
-    dup2(fd, 0);
-    dup2(fd, 1);
-    if (fd > 1)
-        close(fd);
-}
-
 int starttls_switch(struct relay *r)
 {
     struct starttls *t = r->ctx;
     struct session *s = r->s;
-    struct bytes block = BYTES_INIT(UCSPITLS_BLOCK_MAX);
-    enum ucspitls_status st =
-        ucspitls_start(&t->u, clock_ms() + r->timeout_ms, &block);
-    ucspitls_close_ctl(&t->u);
-    if (st == UCSPITLS_OK)
-        st = ucspitls_setenv(block.s, block.len);
-    bytes_free(&block);
+    enum ucspitls_status st = tlsenv_start(&t->env, clock_ms() + r->timeout_ms);
     if (st != UCSPITLS_OK) {
         warn_msg("unable to start TLS: %s", ucspitls_strerror(st));
         return -1;
     }
     if (setenv("FIXSMTPIOTLS", "1", 1) < 0)
         die_nomem();
-    retire_plaintext();
-    r->client_in = t->u.rfd;
-    r->client_out = t->u.wfd;
+    r->client_in = 0;
+    r->client_out = 1;
 
     /* RFC 3207 4.2: nothing from before TLS survives. The server that saw
      * the plaintext commands goes, and a fresh one starts. */
