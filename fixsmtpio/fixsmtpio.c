@@ -114,6 +114,25 @@ static void greet_as_client(struct relay *r)
     session_inject(r->s, helo, len);
 }
 
+/* Under authup: tells it, through the pipe named by AUTHUP_SESSIONFD, that
+ * the session starts, so that authup takes the exit code that follows for
+ * the session's (1 is then not "wrong password"). The descriptor is closed
+ * before the server starts: the server never holds it. */
+static void mark_session(void)
+{
+    const char *s = getenv("AUTHUP_SESSIONFD");
+    if (!s)
+        return;
+    char *end;
+    long fd = strtol(s, &end, 10);
+    unsetenv("AUTHUP_SESSIONFD");
+    if (!*s || *end || fd < 3 || fd > 65535)
+        return;
+    ssize_t w = write((int)fd, "s", 1);
+    (void)w;
+    close((int)fd);
+}
+
 static const char *env(const char *name)
 {
     return getenv(name);
@@ -148,6 +167,7 @@ int main(int argc, char **argv)
     s.offer_starttls =
         tls.env.available && level != TLS_ACTIVE && !getenv("AUTHUP_USER");
 
+    mark_session();
     struct relay r = {.s = &s,
                       .client_in = 0,
                       .client_out = 1,

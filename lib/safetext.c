@@ -2,7 +2,19 @@
 
 #include "safetext.h"
 
-void safetext(char *out, size_t size, const char *in, size_t len)
+static int printable(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '\\';
+}
+
+static int wordish(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || (c && strchr("@._+-", c));
+}
+
+static void render(char *out, size_t size, const char *in, size_t len,
+                   int (*keep)(unsigned char))
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
@@ -10,7 +22,7 @@ void safetext(char *out, size_t size, const char *in, size_t len)
         return;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
-        int plain = c >= 0x20 && c < 0x7f && c != '\\';
+        int plain = keep(c);
         size_t need = plain ? 1 : 4;
         if (o + need + 4 > size) {
             if (o + 4 <= size) {
@@ -29,4 +41,14 @@ void safetext(char *out, size_t size, const char *in, size_t len)
         }
     }
     out[o] = 0;
+}
+
+void safetext(char *out, size_t size, const char *in, size_t len)
+{
+    render(out, size, in, len, printable);
+}
+
+void safeword(char *out, size_t size, const char *in, size_t len)
+{
+    render(out, size, in, len, wordish);
 }

@@ -1,0 +1,178 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ascii.h"
+#include "authconf.h"
+#include "control.h"
+#include "die.h"
+#include "exitcodes.h"
+
+static const char usage[] = "[-t tries] smtp|pop3 checkpassword prog [arg ...]";
+
+static unsigned number(const char *s, unsigned max, int *ok)
+{
+    unsigned long v = 0;
+    *ok = *s != 0;
+    for (; *s && *ok; s++) {
+        *ok = *s >= '0' && *s <= '9';
+        v = v * 10 + (unsigned long)(*s - '0');
+        if (v > max)
+            *ok = 0;
+    }
+    return (unsigned)v;
+}
+
+static void read_greeting(struct config *cfg)
+{
+    char name[32];
+    strcpy(name, cfg->proto == PROTO_SMTP ? "smtpgreeting" : "pop3greeting");
+    int r = control_readline(name, cfg->greeting, sizeof cfg->greeting);
+    if (r == 0)
+        r = control_readline("me", cfg->greeting, sizeof cfg->greeting);
+    if (r < 0)
+        die_msg(EXIT_TEMP, "unable to read %s/%s or me: %s", control_dir(),
+                name, strerror(errno));
+    if (r == 0)
+        die_msg(EXIT_TEMP,
+                "neither %s/%s nor %s/me exists: create one naming this host",
+                control_dir(), name, control_dir());
+}
+
+/* Whether a capability line names something authup advertises itself. */
+static int own_cap(enum protocol proto, const char *line, size_t len)
+{
+    static const char *const smtp[] = {"AUTH", "STARTTLS", NULL};
+    static const char *const pop3[] = {"STLS", "USER", "SASL", "PIPELINING",
+                                       NULL};
+    size_t word = 0;
+    while (word < len && line[word] != ' ' && line[word] != '=')
+        word++;
+    for (const char *const *n = proto == PROTO_SMTP ? smtp : pop3; *n; n++)
+        if (strlen(*n) == word && ascii_caseeq(line, *n, word))
+            return 1;
+    return 0;
+}
+
+size_t config_parse_caps(struct config *cfg, const char *text, size_t len)
+{
+    size_t lineno = 0;
+    cfg->ncaps = 0;
+    for (size_t at = 0; at < len;) {
+        const char *line = text + at;
+        const char *lf = memchr(line, '\n', len - at);
+        size_t n = lf ? (size_t)(lf - line) : len - at;
+        at += n + 1;
+        lineno++;
+        while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' ||
+                     line[n - 1] == '\r'))
+            n--;
+        int bad = n > CAP_LINE_MAX || cfg->ncaps == CAPS_MAX;
+        for (size_t i = 0; i < n && !bad; i++)
+            bad = (unsigned char)line[i] < 0x20 || line[i] == 0x7f;
+        if (bad) {
+            config_free(cfg);
+            return lineno;
+        }
+        if (n == 0 || own_cap(cfg->proto, line, n))
+            continue;
+        char *cap = strndup(line, n);
+        if (!cap)
+            die_nomem();
+        cfg->caps[cfg->ncaps++] = cap;
+    }
+    return 0;
+}
+
+static void read_caps(struct config *cfg)
+{
+    const char *name =
+        cfg->proto == PROTO_SMTP ? "smtpcapabilities" : "pop3capabilities";
+    struct bytes text = BYTES_INIT(0);
+    int r = control_readfile(name, &text, 1 << 16);
+    if (r < 0)
+        die_msg(EXIT_TEMP, "unable to read %s/%s: %s", control_dir(), name,
+                strerror(errno));
+    if (r == 0)
+        die_msg(EXIT_TEMP,
+                "%s/%s does not exist: list the server's capabilities there, "
+                "one a line (an empty file is fine)",
+                control_dir(), name);
+    size_t bad = config_parse_caps(cfg, text.s ? text.s : "", text.len);
+    bytes_free(&text);
+    if (bad)
+        die_msg(EXIT_TEMP,
+                "%s/%s:%zu: a capability line must be printable text of at "
+                "most %d characters, and at most %d lines are taken",
+                control_dir(), name, bad, CAP_LINE_MAX, CAPS_MAX);
+}
+
+static void read_timeout(struct config *cfg)
+{
+    const char *name =
+        cfg->proto == PROTO_SMTP ? "timeoutsmtpd" : "timeoutpop3d";
+    unsigned long seconds;
+    if (control_readulong(name, &seconds, 1200) < 0)
+        die_msg(EXIT_TEMP, "unable to read %s/%s: %s", control_dir(), name,
+                errno == EINVAL ? "not a number" : strerror(errno));
+    if (seconds == 0 || seconds > 86400)
+        seconds = 1200;
+    cfg->timeout_ms = (int64_t)seconds * 1000;
+}
+
+static void read_pause(struct config *cfg)
+{
+    const char *s = getenv("AUTHUP_PAUSE");
+    cfg->pause_ms = 1000;
+    if (!s)
+        return;
+    int ok;
+    unsigned v = number(s, 60, &ok);
+    if (!ok)
+        die_msg(EXIT_TEMP,
+                "AUTHUP_PAUSE=%.20s is not a number of seconds "
+                "from 0 to 60",
+                s);
+    cfg->pause_ms = (int)v * 1000;
+}
+
+void config_load(struct config *cfg, int argc, char **argv)
+{
+    memset(cfg, 0, sizeof *cfg);
+    int i = 1, tries = -1;
+    if (i < argc && strncmp(argv[i], "-t", 2) == 0) {
+        const char *v = argv[i][2] ? argv[i] + 2 : argv[++i];
+        int ok = 0;
+        if (v)
+            tries = (int)number(v, 1000, &ok);
+        if (!ok || tries == 0)
+            die_usage(usage);
+        i++;
+    }
+    if (i < argc && strcmp(argv[i], "--") == 0)
+        i++;
+    if (argc - i < 3)
+        die_usage(usage);
+    if (strcmp(argv[i], "smtp") == 0)
+        cfg->proto = PROTO_SMTP;
+    else if (strcmp(argv[i], "pop3") == 0)
+        cfg->proto = PROTO_POP3;
+    else
+        die_usage(usage);
+    cfg->name = argv[i];
+    cfg->checkpassword = argv + i + 1;
+    cfg->tries = tries > 0 ? (unsigned)tries : cfg->proto == PROTO_SMTP ? 5 : 1;
+    cfg->broken_clients = getenv("AUTHUP_SASL_BROKEN_CLIENTS") != NULL;
+    read_greeting(cfg);
+    read_caps(cfg);
+    read_timeout(cfg);
+    read_pause(cfg);
+}
+
+void config_free(struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->ncaps; i++)
+        free(cfg->caps[i]);
+    cfg->ncaps = 0;
+}

@@ -1,0 +1,36 @@
+/* authup: SMTP AUTH and POP3 authentication in front of a server that has
+ * none. It collects a name and password, hands them to a checkpassword
+ * program on fd 3, and that program runs the real server as the user. */
+#include <signal.h>
+
+#include "authconf.h"
+#include "conn.h"
+#include "die.h"
+#include "exitcodes.h"
+#include "pop3.h"
+#include "smtp.h"
+
+int main(int argc, char **argv)
+{
+    progname = "authup";
+    signal(SIGPIPE, SIG_IGN);
+    struct config cfg;
+    config_load(&cfg, argc, argv);
+    struct conn c;
+    if (conn_init(&c, cfg.timeout_ms) < 0)
+        die_nomem();
+    if (c.tls.odd_value)
+        warn_msg("UCSPITLS is not '', '!' or '-': offering TLS");
+    if ((c.tls.level == TLS_OFFERED || c.tls.level == TLS_REQUIRED) &&
+        !c.tls.available)
+        warn_msg("UCSPITLS is set but SSLCTLFD, SSLREADFD or SSLWRITEFD is "
+                 "not: run authup under a UCSPI-TLS server such as "
+                 "ucspitlsd; %s",
+                 c.tls.level == TLS_REQUIRED ? "no one can authenticate"
+                                             : "TLS is not offered");
+    int code =
+        cfg.proto == PROTO_SMTP ? smtp_serve(&cfg, &c) : pop3_serve(&cfg, &c);
+    conn_free(&c);
+    config_free(&cfg);
+    return code;
+}

@@ -1,0 +1,119 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "clock.h"
+#include "command.h"
+#include "conn.h"
+#include "die.h"
+
+static void set_blocking(int fd, int blocking)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0)
+        return;
+    flags = blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK;
+    fcntl(fd, F_SETFL, flags);
+}
+
+static int64_t deadline(const struct conn *c)
+{
+    return clock_ms() + c->timeout_ms;
+}
+
+int conn_init(struct conn *c, int64_t timeout_ms)
+{
+    memset(c, 0, sizeof *c);
+    c->timeout_ms = timeout_ms;
+    tlsenv_setup(&c->tls);
+    if (lr_init(&c->in, CONN_LINE_MAX) < 0)
+        return -1;
+    if (ob_init(&c->out, 8192) < 0) {
+        lr_free(&c->in);
+        return -1;
+    }
+    conn_resume(c);
+    return 0;
+}
+
+void conn_free(struct conn *c)
+{
+    lr_wipe_free(&c->in);
+    ob_free(&c->out);
+}
+
+int conn_flush(struct conn *c)
+{
+    if (c->broken)
+        return -1;
+    if (ob_flush_all(&c->out, 1, deadline(c)) < 0) {
+        c->broken = 1;
+        ob_clear(&c->out);
+        return -1;
+    }
+    return 0;
+}
+
+int conn_reply(struct conn *c, const char *line)
+{
+    size_t len = strlen(line);
+    if (ob_room(&c->out) < len + 2 && conn_flush(c) < 0)
+        return -1;
+    if (ob_put(&c->out, line, len) < 0 || ob_put(&c->out, "\r\n", 2) < 0)
+        return -1;
+    return 0;
+}
+
+enum lr_status conn_getline(struct conn *c, const char **line, size_t *len)
+{
+    /* Replies go out only when no further command is already here, so
+     * that a pipelined group is answered in one write. */
+    const char *l;
+    size_t n;
+    enum lr_status st = lr_line(&c->in, &l, &n);
+    if (st == LR_MORE) {
+        if (ob_pending(&c->out) && conn_flush(c) < 0)
+            return LR_ERROR;
+        st = lr_getline(&c->in, 0, deadline(c), &l, &n);
+    }
+    if (st == LR_LINE)
+        n = command_chomp(l, n);
+    *line = l;
+    *len = n;
+    return st;
+}
+
+size_t conn_pending(const struct conn *c)
+{
+    return lr_pending(&c->in);
+}
+
+int conn_handoff(struct conn *c)
+{
+    if (conn_flush(c) < 0)
+        return -1;
+    set_blocking(0, 1);
+    set_blocking(1, 1);
+    return 0;
+}
+
+void conn_resume(struct conn *c)
+{
+    (void)c;
+    set_blocking(0, 0);
+    set_blocking(1, 0);
+}
+
+int conn_starttls(struct conn *c)
+{
+    if (conn_flush(c) < 0)
+        return -1;
+    lr_discard(&c->in);
+    enum ucspitls_status st = tlsenv_start(&c->tls, deadline(c));
+    if (st != UCSPITLS_OK) {
+        warn_msg("unable to start TLS: %s", ucspitls_strerror(st));
+        return -1;
+    }
+    conn_resume(c);
+    return 0;
+}

@@ -1,0 +1,2 @@
+authup_PROGRAMS := authup checknotroot
+authup_LDLIBS := $(GNUTLS_LIBS)

@@ -1,0 +1,357 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "attempt.h"
+#include "command.h"
+#include "exitcodes.h"
+#include "smtp.h"
+
+#define HELO_MAX 510
+
+struct smtp {
+    const struct config *cfg;
+    struct conn *c;
+    char helo[HELO_MAX + 1]; /* the client's EHLO or HELO line, or "" */
+    unsigned failures;
+    int done; /* the session is over: exit with code */
+    int code;
+};
+
+static const char too_long[] = "500 5.5.2 line too long";
+static const char nul_in_command[] = "500 5.5.2 NUL character in command";
+static const char timed_out[] = "421 4.4.2 Timeout, closing connection";
+static const char tls_first[] = "530 5.7.0 Must issue a STARTTLS command first";
+static const char auth_first[] = "530 5.7.0 Authentication required";
+static const char bad_b64[] = "501 5.5.2 Invalid base64 or SASL message";
+static const char cancelled[] = "501 5.0.0 Authentication cancelled";
+static const char rejected[] = "535 5.7.8 Authentication credentials invalid";
+static const char tempfail[] = "454 4.7.0 Temporary authentication failure";
+
+static void reply(struct smtp *s, const char *line)
+{
+    if (conn_reply(s->c, line) < 0) {
+        s->done = 1;
+        s->code = 0; /* the client is gone */
+    }
+}
+
+static void finish(struct smtp *s, const char *line, int code)
+{
+    if (line)
+        reply(s, line);
+    conn_flush(s->c);
+    s->done = 1;
+    s->code = code;
+}
+
+static int tls_blocks(const struct smtp *s)
+{
+    return s->c->tls.level == TLS_REQUIRED;
+}
+
+static int tls_offered(const struct smtp *s)
+{
+    enum tls_level l = s->c->tls.level;
+    return (l == TLS_OFFERED || l == TLS_REQUIRED) && s->c->tls.available;
+}
+
+static void say_greeting(struct smtp *s, const char *code, const char *tail)
+{
+    char line[GREETING_MAX + 32];
+    snprintf(line, sizeof line, "%s%s%s", code, s->cfg->greeting, tail);
+    reply(s, line);
+}
+
+static void smtp_ehlo(struct smtp *s)
+{
+    const char *extra[4];
+    size_t nextra = 0;
+    if (!tls_blocks(s)) {
+        extra[nextra++] = "AUTH PLAIN LOGIN";
+        if (s->cfg->broken_clients)
+            extra[nextra++] = "AUTH=PLAIN LOGIN";
+    }
+    if (tls_offered(s))
+        extra[nextra++] = "STARTTLS";
+    size_t total = s->cfg->ncaps + nextra;
+    say_greeting(s, total ? "250-" : "250 ", "");
+    for (size_t i = 0; i < total; i++) {
+        const char *cap =
+            i < s->cfg->ncaps ? s->cfg->caps[i] : extra[i - s->cfg->ncaps];
+        char line[CAP_LINE_MAX + 8];
+        snprintf(line, sizeof line, "250%c%s", i + 1 < total ? '-' : ' ', cap);
+        reply(s, line);
+    }
+}
+
+/* EHLO and HELO: the line is kept for AUTHUP_HELO, so that fixsmtpio can
+ * greet the server behind with it once the client is in. */
+static void smtp_hello(struct smtp *s, const struct command *cmd, int ehlo)
+{
+    size_t len = cmd->verblen + 1 + cmd->arglen;
+    int ok = cmd->has_arg && cmd->arglen && len <= HELO_MAX;
+    for (size_t i = 0; ok && i < cmd->arglen; i++)
+        ok = (unsigned char)cmd->arg[i] >= 0x20 && cmd->arg[i] != 0x7f;
+    if (!ok) {
+        reply(s, ehlo ? "501 5.5.4 Syntax: EHLO hostname"
+                      : "501 5.5.4 Syntax: HELO hostname");
+        return;
+    }
+    snprintf(s->helo, sizeof s->helo, "%s %.*s", ehlo ? "EHLO" : "HELO",
+             (int)cmd->arglen, cmd->arg);
+    if (ehlo)
+        smtp_ehlo(s);
+    else
+        say_greeting(s, "250 ", "");
+}
+
+static void smtp_starttls(struct smtp *s)
+{
+    if (s->c->tls.level == TLS_ACTIVE) {
+        reply(s, "503 5.5.1 TLS already active");
+        return;
+    }
+    if (s->c->tls.level == TLS_NONE) {
+        reply(s, "502 5.5.1 STARTTLS not offered");
+        return;
+    }
+    if (!s->c->tls.available) {
+        finish(s, "454 4.7.0 TLS not available", EXIT_TEMP);
+        return;
+    }
+    reply(s, "220 2.0.0 Ready to start TLS");
+    if (conn_starttls(s->c) < 0) {
+        s->done = 1;
+        s->code = EXIT_TEMP;
+        return;
+    }
+    s->helo[0] = 0; /* RFC 3207 4.2: the client starts over with EHLO */
+}
+
+/* Reads one SASL response line after a 334 challenge. 1 with the line, 0
+ * when the session ended or the exchange was abandoned (replied to). */
+static int sasl_line(struct smtp *s, const char *challenge, const char **line,
+                     size_t *len)
+{
+    reply(s, challenge);
+    if (s->done)
+        return 0;
+    enum lr_status st = conn_getline(s->c, line, len);
+    if (st == LR_LINE)
+        return 1;
+    if (st == LR_TOOLONG)
+        reply(s, too_long);
+    else if (st == LR_TIMEOUT)
+        finish(s, timed_out, EXIT_SERVER_TIMEOUT);
+    else
+        finish(s, NULL, st == LR_EOF ? 0 : EXIT_TEMP);
+    return 0;
+}
+
+/* Collects the credentials of AUTH PLAIN or AUTH LOGIN. SASL_OK, another
+ * status (to be answered), or -1 when already answered. */
+static int collect(struct smtp *s, int login, const char *initial, size_t ilen,
+                   struct sasl_creds *cr)
+{
+    const char *line = initial;
+    size_t len = ilen;
+    int have = initial != NULL;
+    if (!login) {
+        if (!have && !sasl_line(s, "334 ", &line, &len))
+            return -1;
+        return (int)sasl_plain(line, len, cr);
+    }
+    if (!have && !sasl_line(s, "334 VXNlcm5hbWU6", &line, &len))
+        return -1;
+    enum sasl_status st = sasl_login(line, len, cr, 0);
+    if (st != SASL_OK)
+        return (int)st;
+    if (!sasl_line(s, "334 UGFzc3dvcmQ6", &line, &len))
+        return -1;
+    return (int)sasl_login(line, len, cr, 1);
+}
+
+static void answer_outcome(struct smtp *s, const struct outcome *o)
+{
+    if (o->session) {
+        /* The session ran: what it said stands, whatever its exit. */
+        s->done = 1;
+        s->code = o->verdict == VERDICT_CRASHED ? EXIT_TEMP : o->code;
+        if (o->code != EXIT_GREETING_TEMP && o->code != EXIT_GREETING_PERM &&
+            o->code != EXIT_SERVER_TIMEOUT)
+            return;
+    }
+    switch (o->session ? VERDICT_EXITED : o->verdict) {
+    case VERDICT_REJECTED:
+    case VERDICT_TEMPFAIL:
+        attempt_pause(s->cfg);
+        if (++s->failures >= s->cfg->tries)
+            finish(s,
+                   "421 4.7.0 Too many failed authentication attempts, "
+                   "closing connection",
+                   EXIT_REJECTED);
+        else
+            reply(s, o->verdict == VERDICT_REJECTED ? rejected : tempfail);
+        return;
+    case VERDICT_CRASHED:
+        finish(s, tempfail, EXIT_TEMP);
+        return;
+    case VERDICT_EXITED:
+        break;
+    }
+    /* The session ran; a few exit codes say the server behind gave up. */
+    switch (o->code) {
+    case EXIT_GREETING_TEMP:
+        finish(s, "421 4.3.0 Server unavailable, closing connection", o->code);
+        return;
+    case EXIT_GREETING_PERM:
+        finish(s, "554 5.3.0 Server refused the session", o->code);
+        return;
+    case EXIT_SERVER_TIMEOUT:
+        finish(s, "421 4.4.2 Server timed out, closing connection", o->code);
+        return;
+    case EXIT_RULES:
+        finish(s, "421 4.3.5 Server configuration error, closing connection",
+               o->code);
+        return;
+    }
+    s->done = 1;
+    s->code = o->code;
+}
+
+static void smtp_auth(struct smtp *s, const struct command *cmd)
+{
+    if (tls_blocks(s)) {
+        reply(s, tls_first);
+        return;
+    }
+    if (!s->helo[0]) {
+        reply(s, "503 5.5.1 Send EHLO first");
+        return;
+    }
+    struct command mech;
+    command_split(cmd->arg, cmd->arglen, &mech);
+    static const char *const mechs[] = {"PLAIN", "LOGIN", NULL};
+    int m = mech.verblen ? command_find(&mech, mechs) : -1;
+    if (m < 0) {
+        reply(s, mech.verblen ? "504 5.5.4 Unrecognized authentication type"
+                              : "501 5.5.4 Syntax: AUTH mechanism");
+        return;
+    }
+    struct sasl_creds cr;
+    memset(&cr, 0, sizeof cr);
+    int st =
+        collect(s, m == 1, mech.has_arg ? mech.arg : NULL, mech.arglen, &cr);
+    if (st != SASL_OK) {
+        sasl_wipe(&cr);
+        if (st == SASL_CANCELLED)
+            reply(s, cancelled);
+        else if (st == SASL_AUTHZ)
+            reply(s, "535 5.7.8 Authorization identity must be the user name");
+        else if (st >= 0)
+            reply(s, bad_b64);
+        return;
+    }
+    /* RFC 2920 3.1: AUTH ends a pipelined group. What follows it cannot
+     * go to checkpassword's prog, nor be taken back from it: the attempt
+     * is refused and the commands are answered here. */
+    if (conn_pending(s->c)) {
+        sasl_wipe(&cr);
+        reply(s, "503 5.5.0 AUTH must be the last command of a group: "
+                 "wait for its reply");
+        return;
+    }
+    char stamp[GREETING_MAX + 64];
+    attempt_stamp(stamp, sizeof stamp, s->cfg->greeting);
+    struct outcome o = attempt_run(s->cfg, s->c, &cr, stamp, s->helo);
+    answer_outcome(s, &o);
+}
+
+enum verb {
+    V_EHLO,
+    V_HELO,
+    V_AUTH,
+    V_STARTTLS,
+    V_NOOP,
+    V_RSET,
+    V_HELP,
+    V_QUIT,
+    V_MAIL /* and the other mail commands after it */
+};
+static const char *const verbs[] = {"EHLO", "HELO", "AUTH", "STARTTLS", "NOOP",
+                                    "RSET", "HELP", "QUIT", "MAIL",     "RCPT",
+                                    "DATA", "BDAT", "VRFY", "EXPN",     "ETRN",
+                                    "TURN", "ATRN", "BURL", NULL};
+
+static void command(struct smtp *s, const char *line, size_t len)
+{
+    struct command cmd;
+    if (command_split(line, len, &cmd) < 0) {
+        reply(s, nul_in_command);
+        return;
+    }
+    int v = command_find(&cmd, (const char *const *)verbs);
+    int before_tls = v >= V_EHLO && v <= V_QUIT && v != V_AUTH;
+    if (tls_blocks(s) && !before_tls && v >= 0) {
+        reply(s, tls_first);
+        return;
+    }
+    switch (v) {
+    case V_EHLO:
+    case V_HELO:
+        smtp_hello(s, &cmd, v == V_EHLO);
+        return;
+    case V_AUTH:
+        smtp_auth(s, &cmd);
+        return;
+    case V_STARTTLS:
+        smtp_starttls(s);
+        return;
+    case V_NOOP:
+    case V_RSET:
+        reply(s, "250 2.0.0 ok");
+        return;
+    case V_HELP:
+        reply(s, "214 2.0.0 authup: send EHLO, then AUTH PLAIN or AUTH "
+                 "LOGIN");
+        return;
+    case V_QUIT:
+        say_greeting(s, "221 2.0.0 ", "");
+        finish(s, NULL, 0);
+        return;
+    case -1:
+        reply(s, "502 5.5.1 Unrecognized command");
+        return;
+    default:
+        reply(s, tls_blocks(s) ? tls_first : auth_first);
+        return;
+    }
+}
+
+int smtp_serve(const struct config *cfg, struct conn *c)
+{
+    struct smtp s = {.cfg = cfg, .c = c};
+    say_greeting(&s, "220 ", " ESMTP");
+    while (!s.done) {
+        const char *line;
+        size_t len;
+        switch (conn_getline(c, &line, &len)) {
+        case LR_LINE:
+            command(&s, line, len);
+            break;
+        case LR_TOOLONG:
+            reply(&s, too_long);
+            break;
+        case LR_TIMEOUT:
+            finish(&s, timed_out, EXIT_SERVER_TIMEOUT);
+            break;
+        case LR_EOF:
+            finish(&s, NULL, 0);
+            break;
+        default:
+            finish(&s, NULL, c->broken ? 0 : EXIT_TEMP);
+            break;
+        }
+    }
+    return s.code;
+}
