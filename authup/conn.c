@@ -75,6 +75,10 @@ enum lr_status conn_getline(struct conn *c, const char **line, size_t *len)
         if (ob_pending(&c->out) && conn_flush(c) < 0)
             return LR_ERROR;
         st = lr_getline(&c->in, 0, deadline(c), &l, &n);
+        /* A client that closes with our replies unread resets the
+         * connection: it is gone all the same. */
+        if (st == LR_ERROR && errno == ECONNRESET)
+            st = LR_EOF;
     }
     if (st == LR_LINE)
         n = command_chomp(l, n);
