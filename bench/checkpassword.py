@@ -62,7 +62,7 @@ def run(argv, fd3=None, want=0):
 
 
 KINDS = [
-    ("exec /bin/true", lambda: run([TRUE])),
+    ("exec /bin/true", lambda: run([TRUE], b"")),  # spawned the same way
     ("malformed fd 3 (no hash)",
      lambda: run([CHECK, TRUE], b"alice\0no timestamp\0", 2)),
     ("right password, exec true",
