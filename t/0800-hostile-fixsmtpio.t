@@ -171,7 +171,14 @@ for pid in pids:
     except OSError:
         pass
 ok(len(rss) >= 200, "found %d fixsmtpio processes" % len(rss))
-if not VALGRIND:
+# ASan's shadow memory and quarantine are not the program's own: the bound
+# holds for the plain build.
+with open(os.path.join(BUILD, "bin", "fixsmtpio"), "rb") as fh:
+    asan = b"__asan_init" in fh.read()
+if VALGRIND or asan:
+    ok(True, "# SKIP RSS bound: not under valgrind or ASan (largest %d KiB)"
+       % max(rss or [0]))
+else:
     ok(rss and max(rss) < 2048,
        "each idle fixsmtpio under 2 MiB RSS (largest %d KiB)" % max(rss or [0]))
 replies = [c.cmd("EHLO c") for c in conns]
