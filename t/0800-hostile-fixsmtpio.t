@@ -142,6 +142,11 @@ srv.stop()
 
 # 200 idle connections under tcpserver -c 250 hold; each fixsmtpio stays
 # small while idle. The server here is msmtpd: 200 of them start fast.
+# Not under valgrind: 200 fixsmtpio under memcheck do not start within the
+# clients' timeout on two cores, and /proc names them valgrind.
+if VALGRIND:
+    ok(True, "# SKIP 200 idle connections: not under valgrind")
+    done()
 ctl_idle = controldir("ctl-idle", me="mx.example\n")
 srv = TCPServer(prog("fixsmtpio") + msmtpd(maildir()),
                 env=environ(CONTROLDIR=ctl_idle), limit=250, name="idle")
@@ -175,8 +180,8 @@ ok(len(rss) >= 200, "found %d fixsmtpio processes" % len(rss))
 # holds for the plain build.
 with open(os.path.join(BUILD, "bin", "fixsmtpio"), "rb") as fh:
     asan = b"__asan_init" in fh.read()
-if VALGRIND or asan:
-    ok(True, "# SKIP RSS bound: not under valgrind or ASan (largest %d KiB)"
+if asan:
+    ok(True, "# SKIP RSS bound: not under ASan (largest %d KiB)"
        % max(rss or [0]))
 else:
     ok(rss and max(rss) < 2048,
