@@ -315,12 +315,13 @@ int main(int argc, char **argv)
     static struct db db = {.raw = BYTES_INIT(TEXT_MAX), .file = PWFILE_INIT};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        if (strcmp(argv[i], "--allow-root") == 0)
-            db.allow_root = 1;
-        else if (strcmp(argv[i], "--") == 0 && ++i)
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
             break;
-        else
+        }
+        if (strcmp(argv[i], "--allow-root") != 0)
             die_usage(USAGE);
+        db.allow_root = 1;
     }
     const struct command *cmd = i < argc ? command(argv[i]) : NULL;
     if (!cmd || argc - i - 1 != cmd->args)

@@ -22,7 +22,8 @@ enum passhash_result {
 };
 
 /* Checks password against hash. When hash is NULL (no such name) or
- * crypt(3) refuses it, password is checked against dummy instead, and the
+ * crypt(3) refuses it, password is checked against dummy instead (or, when
+ * crypt(3) refuses that too, against PASSHASH_DEFAULT_DUMMY), and the
  * answer is never a match. The comparison takes the same time wherever the
  * first differing byte is. */
 enum passhash_result passhash_verify(const char *password, const char *hash,

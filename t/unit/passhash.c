@@ -66,6 +66,8 @@ int main(void)
            PASSHASH_UNUSABLE, "a hash crypt(3) refuses: unusable");
     is_int(passhash_verify("pw", "$y$j9T", "$y$j9T"), PASSHASH_UNUSABLE,
            "  even with an unusable dummy");
+    is_int(passhash_verify("pw", NULL, "$y$j9T"), PASSHASH_MISMATCH,
+           "no record and a dummy crypt(3) refuses: a mismatch");
     ok(strncmp(PASSHASH_DEFAULT_DUMMY, "$y$j9T$", 7) == 0,
        "the default dummy is yescrypt at the default cost");
     is_int(passhash_verify("pw", PASSHASH_DEFAULT_DUMMY, "$y$j9T"),
