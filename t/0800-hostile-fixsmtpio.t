@@ -142,6 +142,11 @@ srv.stop()
 
 # 200 idle connections under tcpserver -c 250 hold; each fixsmtpio stays
 # small while idle. The server here is msmtpd: 200 of them start fast.
+# Not under valgrind: 200 fixsmtpio under memcheck do not start within the
+# clients' timeout on two cores, and /proc names them valgrind.
+if VALGRIND:
+    ok(True, "# SKIP 200 idle connections: not under valgrind")
+    done()
 ctl_idle = controldir("ctl-idle", me="mx.example\n")
 srv = TCPServer(prog("fixsmtpio") + msmtpd(maildir()),
                 env=environ(CONTROLDIR=ctl_idle), limit=250, name="idle")
@@ -178,7 +183,7 @@ for pid in pids:
     except OSError:
         pass
 ok(len(private) >= 200, "found %d fixsmtpio processes" % len(private))
-if not (VALGRIND or SANITIZED):
+if not SANITIZED:
     ok(private and max(private) < 1024,
        "each idle fixsmtpio holds under 1 MiB of private memory "
        "(largest %d KiB)" % max(private or [0]))
