@@ -32,6 +32,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 GNUTLS_CFLAGS := $(shell $(PKG_CONFIG) --cflags gnutls)
 GNUTLS_LIBS := $(shell $(PKG_CONFIG) --libs gnutls)
 CDB_LIBS := $(shell $(PKG_CONFIG) --libs libcdb)
+NETTLE_LIBS := $(shell $(PKG_CONFIG) --libs nettle)
 CRYPT_LIBS := -lcrypt
 
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Ilib -Irules $(WARN) $(HARDEN) \
@@ -54,7 +55,7 @@ SUITE_LIBS := $(B)/librules.a $(B)/libsuite.a
 
 PROGRAMS :=
 CORES :=
-ALL_LDLIBS := $(GNUTLS_LIBS) $(CDB_LIBS) $(CRYPT_LIBS)
+ALL_LDLIBS := $(GNUTLS_LIBS) $(NETTLE_LIBS) $(CDB_LIBS) $(CRYPT_LIBS)
 
 define folder_rules
 $(1)_MAINS := $$(addprefix $(1)/,$$(addsuffix .c,$$($(1)_PROGRAMS)))

@@ -1,2 +1,2 @@
 authup_PROGRAMS := authup checknotroot
-authup_LDLIBS := $(GNUTLS_LIBS)
+authup_LDLIBS := $(NETTLE_LIBS)

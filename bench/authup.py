@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""What authenticated submission costs: sessions per second (connect, EHLO,
+AUTH PLAIN, MAIL, RCPT, DATA of 10 KiB, QUIT), one after the other, under
+tcpserver on 127.0.0.1, through
+
+  authup smtp checkpassword-cdb fixsmtpio fastsmtpd   (the real chain)
+  authup smtp env fixsmtpio fastsmtpd                  (no password hash:
+                                                       env runs prog at once)
+  fastsmtpd                                            (the server alone,
+                                                       no AUTH)
+
+measured in the same run. The server is bench/fastsmtpd, so that the cost
+of the programs in front shows. The difference between the first two is
+the password hash: yescrypt's cost is deliberate, and it is reported, not
+cut.
+
+  bench/authup.py [--quick]
+
+Prints one table."""
+
+import base64
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
+QUICK = "--quick" in sys.argv
+BIN = os.path.join(BUILD, "bin")
+FAST = os.path.join(BUILD, "bench", "fastsmtpd")
+
+tmp = tempfile.mkdtemp(prefix="bench.")
+os.chmod(tmp, 0o755)  # the server runs as the bench user, uid 65534
+ctl = os.path.join(tmp, "control")
+os.makedirs(ctl)
+for name, text in (("me", "bench.example\n"), ("smtpcapabilities",
+                                               "PIPELINING\n")):
+    with open(os.path.join(ctl, name), "w") as fh:
+        fh.write(text)
+shutil.copy(os.path.join(TOP, "examples", "fixsmtpio"), ctl)
+ENV = {"PATH": BIN + ":" + os.environ["PATH"], "CONTROLDIR": ctl,
+       "AUTHUP_PAUSE": "0"}
+subprocess.run([os.path.join(BIN, "cdbpasswd"), "add", "bench", "65534",
+                "65534", "/"], input=b"bench password\n", env=ENV,
+               check=True)
+
+BODY = b"Subject: bench\r\n\r\n" + b"".join(
+    b"%078d\r\n" % i for i in range(128))  # 10 KiB
+AUTH = base64.b64encode(b"\0bench\0bench password")
+
+
+class Server:
+    def __init__(self, argv):
+        self.p = subprocess.Popen(["tcpserver", "-1", "-HR", "-l0",
+                                   "127.0.0.1", "0"] + argv, env=ENV,
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL)
+        self.port = int(self.p.stdout.readline())
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait()
+
+
+def session(port, auth):
+    s = socket.create_connection(("127.0.0.1", port))
+    f = s.makefile("rb")
+
+    def reply():
+        while True:
+            line = f.readline()
+            if not line:
+                raise EOFError("closed")
+            if line[3:4] != b"-":
+                return int(line[:3])
+
+    def cmd(line, want):
+        s.sendall(line + b"\r\n")
+        code = reply()
+        if code != want:
+            raise RuntimeError("%r: %d" % (line, code))
+
+    reply()
+    cmd(b"EHLO bench.example", 250)
+    if auth:
+        cmd(b"AUTH PLAIN " + AUTH, 235)
+    cmd(b"MAIL FROM:<bench@example.org>", 250)
+    cmd(b"RCPT TO:<someone@example.org>", 250)
+    cmd(b"DATA", 354)
+    cmd(BODY + b".", 250)
+    cmd(b"QUIT", 221)
+    s.close()
+
+
+def rate(argv, auth, n):
+    srv = Server(argv)
+    try:
+        session(srv.port, auth)  # warm up
+        t0 = time.perf_counter()
+        for _ in range(n):
+            session(srv.port, auth)
+        elapsed = time.perf_counter() - t0
+    finally:
+        srv.stop()
+    return n / elapsed
+
+
+def main():
+    n = 20 if QUICK else 100
+    fix = [os.path.join(BIN, "fixsmtpio"), FAST]
+    chains = [
+        ("server alone (no AUTH)", [FAST], False),
+        ("authup, no hash (env)", [os.path.join(BIN, "authup"), "smtp",
+                                   "env"] + fix, True),
+        ("authup + checkpassword-cdb", [os.path.join(BIN, "authup"), "smtp",
+                                        os.path.join(BIN,
+                                                     "checkpassword-cdb")] +
+         fix, True),
+    ]
+    rates = [(name, max(rate(argv, auth, n) for _ in range(2)))
+             for name, argv, auth in chains]
+    direct = rates[0][1]
+    print("%-30s %12s %10s" % ("sessions, one at a time", "per second",
+                               "ratio"))
+    for name, r in rates:
+        print("%-30s %12.1f %10.3f" % (name, r, r / direct))
+    full = 1 / rates[2][1]
+    nohash = 1 / rates[1][1]
+    print("password hash: %.1f ms of a %.1f ms session (%.0f%%)"
+          % ((full - nohash) * 1000, full * 1000,
+             100 * (full - nohash) / full))
+    shutil.rmtree(tmp)
+
+
+main()
