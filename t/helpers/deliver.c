@@ -1,5 +1,10 @@
-/* deliver MAILDIR: msmtpd's delivery command in tests and the demo. The
- * message on stdin goes into MAILDIR/new (through tmp/, renamed when whole).
+/* deliver [--filter PROG] MAILDIR: msmtpd's delivery command in tests and
+ * the demo. The message on stdin goes into MAILDIR/new (through tmp/,
+ * renamed when whole). With --filter, the message goes through PROG first
+ * (run by sh, message on its stdin, the new message on its stdout), as
+ * qmail-qfilter runs a filter such as qmail-qfilter-addtlsheader: unless
+ * PROG exits 0 the message is not delivered, and deliver exits with PROG's
+ * code, so a filter that fails half way never leaves half a message.
  *
  * msmtpd streams the message into this command as it reads it from the
  * client and closes the pipe both when the message is complete and when it
@@ -16,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,10 +94,50 @@ static int msmtpd_waits(pid_t pid)
     return 0;
 }
 
+/* Runs filter with our stdin as its stdin; returns the read end of its
+ * stdout, or -1. */
+static int start_filter(const char *filter, pid_t *pid)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return -1;
+    *pid = fork();
+    if (*pid < 0)
+        return -1;
+    if (*pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        execl("/bin/sh", "sh", "-c", filter, (char *)NULL);
+        _exit(111);
+    }
+    close(p[1]);
+    return p[0];
+}
+
+/* The filter's exit code: 0 when it ran through. */
+static int filter_status(pid_t pid)
+{
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 111;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 111;
+}
+
 int main(int argc, char **argv)
 {
+    const char *filter = NULL;
+    if (argc > 2 && strcmp(argv[1], "--filter") == 0) {
+        filter = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     if (argc < 2) {
-        fprintf(stderr, "deliver: usage: deliver MAILDIR [recipient ...]\n");
+        fprintf(stderr, "deliver: usage: deliver [--filter PROG] MAILDIR "
+                        "[recipient ...]\n");
         return 100;
     }
     pid_t msmtpd = find_msmtpd();
@@ -108,9 +154,17 @@ int main(int argc, char **argv)
                 strerror(errno));
         return 111;
     }
+    int in = 0;
+    pid_t fpid = -1;
+    if (filter && (in = start_filter(filter, &fpid)) < 0) {
+        fprintf(stderr, "deliver: fatal: unable to run %s: %s\n", filter,
+                strerror(errno));
+        unlink(tmp);
+        return 111;
+    }
     static char buf[65536];
     for (;;) {
-        ssize_t n = read(0, buf, sizeof buf);
+        ssize_t n = read(in, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -126,6 +180,15 @@ int main(int argc, char **argv)
     }
     if (fsync(fd) < 0 || close(fd) < 0)
         goto fail;
+    if (filter) {
+        int code = filter_status(fpid);
+        if (code != 0) {
+            unlink(tmp);
+            fprintf(stderr, "deliver: %s exited %d: not delivered\n", filter,
+                    code);
+            return code;
+        }
+    }
     if (msmtpd && !msmtpd_waits(msmtpd)) {
         unlink(tmp);
         fprintf(stderr, "deliver: msmtpd went away in the middle of the "
