@@ -16,9 +16,10 @@
  *   EXIT n      221 exiting, then exits n at once
  *   NOOP        250 ok
  *   QUIT        221 bye, exit 0
- * Environment: TLSECHO_COMMAND=y writes "y" instead of "Y" and reads no
- * variables; TLSECHO_CLOSE_CONTROL=1 closes the control socket at start
- * without a command. Errors go to fd 2 and exit 111. */
+ * Environment: TLSECHO_COMMAND=c writes the byte c ("y", or one the
+ * server must refuse) instead of "Y", and reads no variables;
+ * TLSECHO_CLOSE_CONTROL=1 closes the control socket at start without a command.
+ * Errors go to fd 2 and exit 111. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -73,8 +74,8 @@ static void starttls(void)
 {
     say("220 2.0.0 Ready to start TLS");
     const char *cmd = getenv("TLSECHO_COMMAND");
-    if (cmd && strcmp(cmd, "y") == 0) {
-        if (write(u.ctl, "y", 1) != 1)
+    if (cmd && *cmd && strcmp(cmd, "Y") != 0) {
+        if (write(u.ctl, cmd, 1) != 1)
             fail("write to the control socket");
     } else {
         struct bytes block = BYTES_INIT(UCSPITLS_BLOCK_MAX);
