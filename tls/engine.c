@@ -101,7 +101,7 @@ static void hand_out(int fd, gnutls_session_t s, const struct creds *cr)
     struct bytes block = BYTES_INIT(UCSPITLS_BLOCK_MAX);
     set_nonblocking(fd);
     if (vars_build(s, cr->client_certs, &block) < 0)
-        die_nomem();
+        die_sys(EXIT_TEMP, "collect", "the TLS variables");
     /* The reader has all it needs; one that does not read is dropped. */
     if (send_all(fd, block.s, block.len, clock_ms() + 10000) < 0)
         die_msg(EXIT_TEMP, "unable to hand the TLS variables to the "

@@ -8,8 +8,8 @@ static int name_ok(const char *s)
     if (!*s || (*s >= '0' && *s <= '9'))
         return 0;
     for (; *s; s++)
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_'))
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+              (*s >= '0' && *s <= '9') || *s == '_'))
             return 0;
     return 1;
 }
