@@ -102,8 +102,7 @@ int config_env(struct config *c, char *const *envp, char *err, size_t errsize)
     c->certfile = setting(envp, "CERTFILE");
     if (!c->certfile) {
         snprintf(err, errsize,
-                 "CERTFILE is not set: it names the file of "
-                 "the server's certificate chain");
+                 "unable to read the certificate: CERTFILE is not set");
         return -1;
     }
     c->keyfile = setting(envp, "KEYFILE");
