@@ -1,11 +1,9 @@
 #include <errno.h>
 #include <poll.h>
-#include <stdint.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "handshake.h"
+#include "netio.h"
 
 /* The SNI callback: GnuTLS has read the ClientHello and not yet chosen a
  * certificate. */
@@ -20,24 +18,6 @@ static int choose_certificate(gnutls_session_t s)
         return gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
                                       creds_for(c, name, len));
     return 0;
-}
-
-/* Plain read(2) and write(2) for descriptors that are not sockets (GnuTLS's
- * own functions use recv and send). */
-static ssize_t pull(gnutls_transport_ptr_t p, void *buf, size_t len)
-{
-    return read((int)(intptr_t)p, buf, len);
-}
-
-static ssize_t push(gnutls_transport_ptr_t p, const void *buf, size_t len)
-{
-    return write((int)(intptr_t)p, buf, len);
-}
-
-static int is_socket(int fd)
-{
-    struct stat st;
-    return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 int handshake_session(gnutls_session_t *s, const struct creds *c, int rfd,
@@ -62,11 +42,7 @@ int handshake_session(gnutls_session_t *s, const struct creds *c, int rfd,
     gnutls_session_set_ptr(*s, (void *)c);
     if (c->names->count)
         gnutls_handshake_set_post_client_hello_function(*s, choose_certificate);
-    gnutls_transport_set_int2(*s, rfd, wfd);
-    if (!is_socket(rfd) || !is_socket(wfd)) {
-        gnutls_transport_set_pull_function(*s, pull);
-        gnutls_transport_set_push_function(*s, push);
-    }
+    netio_attach(*s, rfd, wfd);
     return 0;
 }
 
@@ -102,6 +78,8 @@ int handshake_run(gnutls_session_t s, int rfd, int wfd, int64_t deadline)
             return GNUTLS_E_TIMEDOUT;
         if (r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED)
             continue; /* a warning alert, for one */
+        if (netio_peer_closed())
+            return GNUTLS_E_PREMATURE_TERMINATION;
         int w = handshake_wait(s, rfd, wfd, deadline);
         if (w == 0)
             return GNUTLS_E_TIMEDOUT;

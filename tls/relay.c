@@ -7,6 +7,7 @@
 
 #include "channels.h"
 #include "clock.h"
+#include "netio.h"
 #include "relay.h"
 #include "wipe.h"
 
@@ -90,6 +91,10 @@ static int receive(struct state *st)
     }
     if (got == 0) { /* close_notify */
         st->net_eof = 1;
+        return 1;
+    }
+    if (got == GNUTLS_E_AGAIN && netio_peer_closed()) {
+        st->net_eof = 1; /* a TCP FIN without close_notify */
         return 1;
     }
     if (got == GNUTLS_E_AGAIN) {

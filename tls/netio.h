@@ -1,0 +1,20 @@
+/* The network side of the engine's TLS session: GnuTLS reads with read(2)
+ * (so fds 0 and 1 need not be sockets), and an end of file from the peer is
+ * kept from GnuTLS. GnuTLS takes an end of file without close_notify for a
+ * fatal error and invalidates the session, which would lose whatever prog
+ * still has to say to a client that only half-closed its connection; here
+ * the read reports EAGAIN instead and netio_peer_closed() says it happened.
+ * One session per process: the engine serves one connection. Nothing here
+ * prints or exits. */
+#ifndef NETIO_H
+#define NETIO_H
+
+#include <gnutls/gnutls.h>
+
+/* Sets the session's transport to rfd (from the peer) and wfd (to it). */
+void netio_attach(gnutls_session_t s, int rfd, int wfd);
+
+/* 1 once a read found the peer's end of file. */
+int netio_peer_closed(void);
+
+#endif
