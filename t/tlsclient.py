@@ -11,9 +11,12 @@ greeting and replies) over a socket, in clear until starttls() and over
 python's ssl after it. context() makes a client SSLContext; children()
 and find_marked() find the TLS engine's process for /proc checks."""
 
+import hashlib
 import os
+import selectors
 import socket
 import ssl
+import time
 
 
 def context(ca=None, cert=None, key=None, minimum=None, maximum=None,
@@ -135,6 +138,61 @@ class Session:
             return b"".join(data), "reset"
         except socket.timeout:
             return b"".join(data), "timeout"
+
+    def duplex(self, payload, expect, half_close=False, timeout=300):
+        """Sends payload while reading expect bytes, in one thread (an
+        SSLSocket must not be read and written from two at once). Returns
+        (bytes read, their sha256 hex digest, bytes sent). half_close
+        ends with a TCP FIN (no close_notify) once all is sent."""
+        h = hashlib.sha256(self.buf[:expect])
+        got = min(len(self.buf), expect)
+        self.buf = self.buf[got:]
+        view, sent = memoryview(payload), 0
+        sel = selectors.DefaultSelector()
+        self.sock.setblocking(False)
+        sel.register(self.sock, selectors.EVENT_READ)
+        deadline = time.time() + timeout
+        try:
+            while got < expect and time.time() < deadline:
+                events = selectors.EVENT_READ
+                if sent < len(payload):
+                    events |= selectors.EVENT_WRITE
+                sel.modify(self.sock, events)
+                ready = sel.select(max(0, deadline - time.time()))
+                mask = ready[0][1] if ready else 0
+                if mask & selectors.EVENT_READ or self._pending():
+                    chunk = self._recv(min(1 << 20, expect - got))
+                    if chunk == b"":
+                        break
+                    if chunk:
+                        h.update(chunk)
+                        got += len(chunk)
+                if mask & selectors.EVENT_WRITE and sent < len(payload):
+                    try:
+                        sent += self.sock.send(view[sent:sent + (1 << 20)])
+                    except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                        pass
+                    except OSError:
+                        sent = len(payload)  # the peer is gone
+                    if sent == len(payload) and half_close:
+                        socket.socket.shutdown(self.sock, socket.SHUT_WR)
+        finally:
+            sel.close()
+            self.sock.setblocking(True)
+        return got, h.hexdigest(), sent
+
+    def _pending(self):
+        return isinstance(self.sock, ssl.SSLSocket) and self.sock.pending()
+
+    def _recv(self, n):
+        """Some bytes, b"" at end of file, None when none are there yet."""
+        try:
+            return self.sock.recv(n)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError,
+                BlockingIOError):
+            return None
+        except (ssl.SSLEOFError, ConnectionResetError):
+            return b""
 
     def close(self):
         try:

@@ -227,8 +227,10 @@ int main(void)
         const char *line;
         size_t len;
         enum lr_status st = lr_getline(&lr, in, DEADLINE_NONE, &line, &len);
-        if (st == LR_EOF)
+        if (st == LR_EOF) {
+            lr_free(&lr);
             return 0;
+        }
         if (st != LR_LINE)
             fail("read a command");
         char buf[4096];
