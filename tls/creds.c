@@ -100,8 +100,23 @@ static int tls_error(const char *what, const char *var, const char *path, int r,
     return -1;
 }
 
+/* 1 when the key is the private half of the certificate's public key:
+ * the SHA-256 key ids of both are the same. GnuTLS's own check makes a
+ * test signature, which for RSA costs as much as a handshake, at every
+ * connection. */
+static int same_key(gnutls_x509_crt_t crt, gnutls_x509_privkey_t pk)
+{
+    unsigned char a[64], b[64];
+    size_t alen = sizeof a, blen = sizeof b;
+    return gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, a, &alen) >=
+               0 &&
+           gnutls_x509_privkey_get_key_id(pk, GNUTLS_KEYID_USE_SHA256, b,
+                                          &blen) >= 0 &&
+           alen == blen && memcmp(a, b, alen) == 0;
+}
+
 /* The chain and the key: parsed apart, so that each error names its file,
- * then handed to GnuTLS, which checks that they belong together. */
+ * and checked against each other before GnuTLS gets them. */
 static int set_pair(gnutls_certificate_credentials_t cred,
                     const gnutls_datum_t *cert, const gnutls_datum_t *key,
                     const char *label, const char *certfile,
@@ -124,7 +139,12 @@ static int set_pair(gnutls_certificate_credentials_t cred,
         tls_error("parse the private key in", keyvar, keyfile, r, err, errsize);
         goto done;
     }
-    r = gnutls_certificate_set_x509_key(cred, crts, ncrts, pk);
+    r = same_key(crts[0], pk) ? 0 : GNUTLS_E_CERTIFICATE_KEY_MISMATCH;
+    if (r >= 0) {
+        gnutls_certificate_set_flags(cred,
+                                     GNUTLS_CERTIFICATE_SKIP_KEY_CERT_MATCH);
+        r = gnutls_certificate_set_x509_key(cred, crts, ncrts, pk);
+    }
     if (r < 0) {
         snprintf(err, errsize, "unable to use %s %s with %s %s: %s", keyvar,
                  keyfile, certvar, certfile, gnutls_strerror(r));
