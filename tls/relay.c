@@ -11,10 +11,12 @@
 #include "relay.h"
 #include "wipe.h"
 
-/* One direction's bytes: buf[start..end) waits to go out. */
+/* One direction's bytes: buf[start..end) waits to go out; buf[0..touched)
+ * has held data (only that much is wiped: the rest of the buffer was never
+ * written, and wiping it would only fault its pages in). */
 struct flow {
     char *buf;
-    size_t start, end;
+    size_t start, end, touched;
 };
 
 static size_t pending(const struct flow *f)
@@ -22,13 +24,17 @@ static size_t pending(const struct flow *f)
     return f->end - f->start;
 }
 
-/* Room at the end, made by moving the waiting bytes down when that gives
- * at least a record's worth. */
+/* Room at the end. A buffer is filled again once it has drained: bulk
+ * data goes through in whole buffers without being moved, and what is left
+ * is moved down only when it is a few bytes at the end of a full buffer. */
+#define RELAY_MOVE_MAX 4096
+
 static size_t room(struct flow *f)
 {
     if (f->start == f->end)
         f->start = f->end = 0;
-    if (RELAY_BUFFER - f->end < 16384 && f->start > 0) {
+    if (f->end == RELAY_BUFFER && f->start > 0 &&
+        pending(f) <= RELAY_MOVE_MAX) {
         memmove(f->buf, f->buf + f->start, pending(f));
         f->end -= f->start;
         f->start = 0;
@@ -87,6 +93,8 @@ static int receive(struct state *st)
     ssize_t got = gnutls_record_recv(r->s, st->down.buf + st->down.end, n);
     if (got > 0) {
         st->down.end += (size_t)got;
+        if (st->down.end > st->down.touched)
+            st->down.touched = st->down.end;
         return 1;
     }
     if (got == 0) { /* close_notify */
@@ -166,6 +174,8 @@ static int take(struct state *st)
     ssize_t got = read(st->r->app_in, st->up.buf + st->up.end, n);
     if (got > 0) {
         st->up.end += (size_t)got;
+        if (st->up.end > st->up.touched)
+            st->up.touched = st->up.end;
         return 1;
     }
     if (got < 0 && errno == EAGAIN) {
@@ -224,14 +234,14 @@ static int wait_ready(struct state *st, int64_t deadline)
     struct pollfd p[4];
     int n = 0, inet = -1, onet = -1, iapp = -1, oapp = -1;
     if (!st->net_eof && !st->net_readable && !st->recv_wants_out &&
-        RELAY_BUFFER - pending(&st->down) > 0)
+        room(&st->down) > 0)
         p[inet = n++] = (struct pollfd){.fd = r->net_in, .events = POLLIN};
     if (!st->bye_done && !st->net_writable &&
         (st->inflight || pending(&st->up) || st->app_eof))
         p[onet = n++] = (struct pollfd){.fd = r->net_out, .events = POLLOUT};
     if (st->recv_wants_out && onet < 0)
         p[onet = n++] = (struct pollfd){.fd = r->net_out, .events = POLLOUT};
-    if (!st->app_eof && !st->app_readable && pending(&st->up) < RELAY_BUFFER)
+    if (!st->app_eof && !st->app_readable && room(&st->up) > 0)
         p[iapp = n++] = (struct pollfd){.fd = r->app_in, .events = POLLIN};
     /* With nothing to write, POLLERR still says the reader has gone. */
     if (!st->down_closed)
@@ -311,8 +321,8 @@ enum relay_end relay_run(struct relay *r)
         end = loop(&st);
     else
         r->sys_error = ENOMEM;
-    wipe(st.down.buf, st.down.buf ? RELAY_BUFFER : 0);
-    wipe(st.up.buf, st.up.buf ? RELAY_BUFFER : 0);
+    wipe(st.down.buf, st.down.touched);
+    wipe(st.up.buf, st.up.touched);
     free(st.down.buf);
     free(st.up.buf);
     return end;
