@@ -179,10 +179,11 @@ static void command(struct lineread *lr, char *line, size_t len)
     const char *arg = memchr(line, ' ', len);
     unsigned long long n = arg ? strtoull(arg + 1, NULL, 10) : 0;
     if (is(line, len, "EHLO") || is(line, len, "HELO")) {
-        say("250-tlsecho");
-        if (have_tls && !tls_on)
-            say("250-STARTTLS");
-        say("250 PIPELINING");
+        /* One write, as servers send a reply: a reply in pieces meets
+         * Nagle's algorithm and the client's delayed ACK. */
+        say(have_tls && !tls_on
+                ? "250-tlsecho\r\n250-STARTTLS\r\n250 PIPELINING"
+                : "250-tlsecho\r\n250 PIPELINING");
     } else if (is(line, len, "STARTTLS") && have_tls && !tls_on) {
         starttls();
         lr_discard(lr);
