@@ -86,8 +86,10 @@ cases = [
      r"unable to read CAFILE"),
     ("no-certfile", dict(KEYFILE=cert.key),
      r"unable to read the certificate: CERTFILE is not set"),
-    ("uid", dict(good, TLS_UID="nobody"),
+    ("uid", dict(good, TLS_UID="nobody", TLS_GID="65534"),
      r"unable to parse TLS_UID: not a number: nobody"),
+    ("uid-only", dict(good, TLS_UID="65534"),
+     r"unable to use TLS_UID without TLS_GID"),
     ("sni", dict(good, **{"KEYFILE:x.example": cert.key}),
      r"unable to use KEYFILE:x\.example: CERTFILE:x\.example is not set"),
 ]

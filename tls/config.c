@@ -131,6 +131,12 @@ int config_env(struct config *c, char *const *envp, char *err, size_t errsize)
         return -1;
     c->set_gid = r;
     c->gid = (gid_t)v;
+    if (c->set_uid && !c->set_gid) {
+        snprintf(err, errsize,
+                 "unable to use TLS_UID without TLS_GID: the "
+                 "engine would keep root's group");
+        return -1;
+    }
     return sni_parse(&c->sni, envp, err, errsize);
 }
 

@@ -309,14 +309,23 @@ static void test_env(void)
     env_is(none, &c, "CERTFILE is not set");
     char *empty[] = {"CERTFILE=", NULL};
     env_is(empty, &c, "CERTFILE is not set");
-    char *uid[] = {"CERTFILE=/c", "TLS_UID=12a", NULL};
+    char *uid[] = {"CERTFILE=/c", "TLS_UID=12a", "TLS_GID=1", NULL};
     env_is(uid, &c, "unable to parse TLS_UID: not a number: 12a");
     char *gid[] = {"CERTFILE=/c", "SSL_GID=-1", NULL};
     env_is(gid, &c, "unable to parse SSL_GID");
-    char *huge[] = {"CERTFILE=/c", "TLS_UID=4294967295", NULL};
+    char *huge[] = {"CERTFILE=/c", "TLS_UID=4294967295", "TLS_GID=1", NULL};
     env_is(huge, &c, "unable to parse TLS_UID");
     char *root[] = {"CERTFILE=/c", "TLS_CHROOT=var/empty", NULL};
     env_is(root, &c, "TLS_CHROOT var/empty: not an absolute path");
+    char *uidonly[] = {"CERTFILE=/c", "TLS_UID=65534", NULL};
+    env_is(uidonly, &c, "unable to use TLS_UID without TLS_GID");
+    char *sslonly[] = {"CERTFILE=/c", "SSL_UID=65534", "TLS_GID=", NULL};
+    env_is(sslonly, &c, "unable to use TLS_UID without TLS_GID");
+    char *gidonly[] = {"CERTFILE=/c", "TLS_GID=65534", NULL};
+    if (env_is(gidonly, &c, NULL) == 0) {
+        ok(c.set_gid && !c.set_uid, "TLS_GID alone: the group only");
+        config_free(&c);
+    }
     char *sni[] = {"CERTFILE=/c", "KEYFILE:x=/k", NULL};
     env_is(sni, &c, "CERTFILE:x is not set");
 }
