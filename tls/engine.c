@@ -50,7 +50,9 @@ static int send_all(int fd, const char *p, size_t len, int64_t deadline)
 }
 
 /* STARTTLS mode: the application's command, or 0 when it closed the
- * socket (or went away) without one. */
+ * socket (or went away) without one. The wait has no deadline: it lasts
+ * as long as prog, which holds the other end, and nothing from the
+ * network is read meanwhile. */
 static char wait_command(int ctl)
 {
     for (;;) {
@@ -136,7 +138,8 @@ static int relay(const struct config *cfg, gnutls_session_t s,
     if (end == RELAY_IDLE) {
         warn_msg("no data from or to %s for %lld seconds: closing", peer(),
                  (long long)(cfg->idle_ms / 1000));
-        (void)gnutls_bye(s, GNUTLS_SHUT_WR);
+        if (!r.bye_sent) /* one try: the peer may not be reading */
+            (void)gnutls_bye(s, GNUTLS_SHUT_WR);
     }
     if (end == RELAY_FAILED && r.error)
         warn_msg("unable to relay TLS with %s: %s", peer(),
@@ -145,6 +148,16 @@ static int relay(const struct config *cfg, gnutls_session_t s,
         warn_msg("unable to relay TLS with %s: %s", peer(),
                  strerror(r.sys_error));
     return end == RELAY_CLOSED ? EXIT_OK : EXIT_TEMP;
+}
+
+/* The end without a failure: the credentials freed (GnuTLS clears the
+ * keys it holds), and no exit handlers, since nothing is buffered and the
+ * libraries' handlers would only fault in pages to tear down what dies
+ * anyway. */
+__attribute__((noreturn)) static void finish(struct creds *cr, int code)
+{
+    creds_free(cr);
+    _exit(code);
 }
 
 void engine_run(const struct config *cfg, struct channels *ch)
@@ -164,11 +177,11 @@ void engine_run(const struct config *cfg, struct channels *ch)
     if (!cfg->implicit) {
         static const char ready[1] = {0}; /* an empty block */
         if (send_all(ch->report_out, ready, 1, clock_ms() + 10000) < 0)
-            _exit(EXIT_TEMP); /* the application's process is gone */
+            finish(&cr, EXIT_TEMP); /* the application's process is gone */
         channels_close(&ch->report_out);
         command = wait_command(ch->engine_control);
         if (!command)
-            _exit(EXIT_OK);
+            finish(&cr, EXIT_OK);
     }
     gnutls_session_t s = handshake(cfg, &cr);
     if (cfg->implicit) {
@@ -180,10 +193,5 @@ void engine_run(const struct config *cfg, struct channels *ch)
     channels_close(&ch->engine_control);
     int code = relay(cfg, s, ch);
     gnutls_deinit(s);
-    creds_free(&cr);
-    channels_close(&ch->engine_in);
-    channels_close(&ch->engine_out);
-    /* Everything is freed and nothing is buffered: the libraries' exit
-     * handlers would only fault in pages to tear down what dies anyway. */
-    _exit(code);
+    finish(&cr, code);
 }

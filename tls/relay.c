@@ -222,6 +222,7 @@ static int send_up(struct state *st)
     if (b == GNUTLS_E_INTERRUPTED)
         return 1;
     st->bye_done = 1;
+    r->bye_sent = b == 0;
     (void)shutdown(r->net_out, SHUT_WR);
     return 1;
 }
@@ -313,7 +314,7 @@ enum relay_end relay_run(struct relay *r)
                        .net_writable = 1,
                        .app_readable = 1,
                        .app_writable = 1};
-    r->error = r->sys_error = 0;
+    r->error = r->sys_error = r->bye_sent = 0;
     st.down.buf = malloc(RELAY_BUFFER);
     st.up.buf = malloc(RELAY_BUFFER);
     enum relay_end end = RELAY_FAILED;

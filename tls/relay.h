@@ -33,6 +33,7 @@ struct relay {
     int app_in, app_out; /* from and to the application, non-blocking;
                             closed by the relay when their direction ends */
     int64_t idle_ms;
+    int bye_sent;  /* out: close_notify was sent */
     int error;     /* the GnuTLS error the TLS connection failed with */
     int sys_error; /* or the errno of a failing poll, or ENOMEM */
 };
