@@ -10,12 +10,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gnutls/socket.h>
+
 #include "clock.h"
 #include "creds.h"
 #include "die.h"
 #include "engine.h"
 #include "exitcodes.h"
 #include "handshake.h"
+#include "netio.h"
 #include "privs.h"
 #include "relay.h"
 #include "ucspitls.h"
@@ -107,6 +110,8 @@ static gnutls_session_t handshake(const struct config *cfg,
      * a client that speaks at once (EHLO after STARTTLS) would wait with
      * Nagle's algorithm for that ACK. It goes out now. */
     (void)setsockopt(0, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+    if (!(gnutls_transport_is_ktls_enabled(s) & GNUTLS_KTLS_RECV))
+        netio_read_ahead();
     return s;
 }
 

@@ -14,6 +14,13 @@
 /* Sets the session's transport to rfd (from the peer) and wfd (to it). */
 void netio_attach(gnutls_session_t s, int rfd, int wfd);
 
+/* From now on, read ahead: up to 64 KiB a read, not a record header and
+ * then its body. For after the handshake. Bytes read ahead are always
+ * handed to GnuTLS before the next read, so the descriptor's readiness
+ * still says whether GnuTLS can make progress once it has consumed them:
+ * it returns EAGAIN only when they are used up. */
+void netio_read_ahead(void);
+
 /* 1 once a read found the peer's end of file. */
 int netio_peer_closed(void);
 
