@@ -7,7 +7,6 @@ UCSPI-TLS descriptors."""
 
 import os
 import re
-import ssl
 import subprocess
 import sys
 
