@@ -415,7 +415,8 @@ def main():
     rss, per = memory(u)
     row("peak RSS of an engine, %d connections open (KiB)" % OPEN,
         "%.0f" % rss, "< 4096", rss < 4096)
-    row("  PSS per engine (KiB)", "%.0f" % per, "")
+    row("  PSS per engine, its share of shared pages (KiB)", "%.0f" % per,
+        "< 4096", per < 4096)
     row("  peak RSS of an engine after %d MiB (KiB)" % (BULK // MIB),
         "%.0f" % max(peaks), "< 4096", max(peaks) < 4096)
     drss, dper = memory(d)
