@@ -75,13 +75,19 @@ def done():
     sys.exit(1 if _failed else 0)
 
 
+# Debian's valgrind is a sh script around valgrind.bin, and sh drops the
+# variables whose names are not shell names, such as ucspitlsd's
+# CERTFILE:name: the program itself is run when it is there.
+_VALGRIND = shutil.which("valgrind.bin") or "valgrind"
+
+
 def prog(name):
     """The argv that runs one of the suite's programs from the build."""
     path = os.path.join(BUILD, "bin", name)
     if not VALGRIND:
         return [path]
     os.makedirs(VGDIR, exist_ok=True)
-    return ["valgrind", "-q", "--leak-check=full",
+    return [_VALGRIND, "-q", "--leak-check=full",
             "--errors-for-leak-kinds=definite,indirect",
             "--show-leak-kinds=definite,indirect",
             "--log-file=" + os.path.join(VGDIR, name + ".%p"), path]

@@ -1,0 +1,456 @@
+#!/usr/bin/env python3
+"""What ucspitlsd costs, as ratios against Debian's stunnel4 measured in the
+same run, with the same certificates (a test CA's RSA 2048 and ECDSA P-256
+server certificates), TLS 1.3, TLS_AES_256_GCM_SHA384 and X25519 on both,
+and the same application behind both (t/helpers/tlsecho).
+
+  bench/ucspitlsd.py [--quick]
+
+ucspitlsd runs as it is deployed: under tcpserver, one ucspitlsd per
+connection. stunnel runs twice: as its usual daemon (one process, a
+thread per connection, key loaded once), and started per connection by
+tcpserver (inetd mode), which is what ucspitlsd's design is. Both exec
+tlsecho for every connection. Measured, each as the best of several
+rounds taken in turn, so that other load on the machine hits both sides:
+
+  - full TLS 1.3 handshakes per second, 200 connections one after the
+    other and 8 clients in parallel: implicit TLS (port 465: the client
+    reads the greeting, sends QUIT, reads 221), and STARTTLS (port 25:
+    greeting, EHLO, STARTTLS, handshake, QUIT); stunnel's protocol = smtp
+    waits 200 ms on every connection to see whether the client speaks
+    first (its RFC 2487 detection), which the STARTTLS rows show;
+  - bulk throughput, 256 MiB through the tunnel each way (SINK, SOURCE);
+  - memory per connection with 20 connections open: the peak RSS of each
+    ucspitlsd engine (shared library pages included) and its proportional
+    set size (PSS: shared pages divided among their users), against what
+    stunnel's daemon grows by per connection;
+  - kernel TLS (GnuTLS's ktls = true) when this kernel has the tls ULP.
+
+Prints one table; exits 1 when a target is missed."""
+
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
+sys.path.insert(0, os.path.join(TOP, "t"))
+from tlsfixture import make_ca, make_cert  # noqa: E402
+
+QUICK = "--quick" in sys.argv
+UCSPITLSD = os.path.join(BUILD, "bin", "ucspitlsd")
+APP = os.path.join(BUILD, "t", "bin", "tlsecho")
+STUNNEL = shutil.which("stunnel4") or "stunnel4"
+PRIORITY = ("NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-256-GCM:"
+            "-GROUP-ALL:+GROUP-X25519")
+SEQUENTIAL = 50 if QUICK else 200
+PARALLEL = 8
+PER_CLIENT = 10 if QUICK else 25
+ROUNDS = 2 if QUICK else 3
+BULK = (32 if QUICK else 256) << 20
+OPEN = 20
+MIB = 1 << 20
+
+TMP = tempfile.mkdtemp(prefix="bench.")
+procs = []
+
+
+def spawn(argv, env, stdout=subprocess.DEVNULL):
+    p = subprocess.Popen(argv, env=env, stdout=stdout,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    procs.append(p)
+    return p
+
+
+def cleanup():
+    for p in procs:
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except OSError:
+                pass
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port):
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("nothing listens on port %d" % port)
+
+
+class Server:
+    """One of the servers under test, listening on 127.0.0.1."""
+
+    def __init__(self, kind, cert, starttls=False, extra_env=None):
+        self.kind, self.starttls = kind, starttls
+        env = {"PATH": os.environ["PATH"]}
+        if kind == "ucspitlsd":
+            env.update(CERTFILE=cert.cert, KEYFILE=cert.key,
+                       CIPHERS=PRIORITY, **(extra_env or {}))
+            argv = [UCSPITLSD] + ([] if starttls else ["-i"]) + [APP]
+            self.proc = spawn(["tcpserver", "-1", "-HR", "-l0", "-c", "200",
+                               "127.0.0.1", "0"] + argv, env,
+                              stdout=subprocess.PIPE)
+            self.port = int(self.proc.stdout.readline())
+        else:
+            daemon = kind == "stunnel"
+            self.port = free_port() if daemon else 0
+            conf = os.path.join(TMP, "%s-%s-%d.conf" % (kind, cert.name,
+                                                        starttls))
+            with open(conf, "w") as fh:
+                # inetd mode takes the service's options in the global
+                # section: one service, on fds 0 and 1.
+                fh.write("pid =\ndebug = 3\nsyslog = no\n")
+                if daemon:
+                    fh.write("foreground = yes\n[bench]\n"
+                             "accept = 127.0.0.1:%d\n" % self.port)
+                fh.write("exec = %s\nexecArgs = tlsecho\ncert = %s\nkey = %s\n"
+                         "sslVersionMin = TLSv1.3\n"
+                         "ciphersuites = TLS_AES_256_GCM_SHA384\n"
+                         "curves = X25519\n" % (APP, cert.cert, cert.key))
+                if starttls:
+                    fh.write("protocol = smtp\n")
+            if daemon:
+                self.proc = spawn([STUNNEL, conf], env)
+                wait_port(self.port)
+            else:
+                self.proc = spawn(["tcpserver", "-1", "-HR", "-l0", "-c",
+                                   "200", "127.0.0.1", "0", STUNNEL, conf],
+                                  env, stdout=subprocess.PIPE)
+                self.port = int(self.proc.stdout.readline())
+        session(self.port, self.starttls)  # warm the caches
+
+    def stop(self):
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(10)
+
+
+CTX = None
+
+
+def context():
+    global CTX
+    if CTX is None:
+        CTX = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        CTX.check_hostname = False
+        CTX.verify_mode = ssl.CERT_NONE
+        CTX.minimum_version = ssl.TLSVersion.TLSv1_3
+    return CTX
+
+
+def reply(sock):
+    """Reads one SMTP-style reply (to its last line)."""
+    buf = b""
+    while True:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise EOFError("connection closed")
+        buf += chunk
+        lines = buf.split(b"\r\n")
+        if len(lines) > 1 and any(len(x) > 3 and x[3:4] == b" "
+                                  for x in lines[:-1]):
+            return buf
+
+
+def session(port, starttls, keep=False):
+    """One connection: a full handshake, the greeting, QUIT (or not)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    if starttls:
+        reply(s)
+        s.sendall(b"EHLO bench.example\r\n")
+        reply(s)
+        s.sendall(b"STARTTLS\r\n")
+        reply(s)
+        s = context().wrap_socket(s)
+    else:
+        s = context().wrap_socket(s)
+        reply(s)
+    if keep:
+        return s
+    s.sendall(b"QUIT\r\n")
+    reply(s)
+    s.close()
+    return None
+
+
+def sessions(port, starttls, n):
+    for _ in range(n):
+        session(port, starttls)
+
+
+def rate(server, parallel):
+    """Handshakes per second."""
+    if not parallel:
+        t0 = time.perf_counter()
+        sessions(server.port, server.starttls, SEQUENTIAL)
+        return SEQUENTIAL / (time.perf_counter() - t0)
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=sessions,
+                           args=(server.port, server.starttls, PER_CLIENT))
+               for _ in range(PARALLEL)]
+    t0 = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if any(w.exitcode for w in workers):
+        raise RuntimeError("a client failed")
+    return PARALLEL * PER_CLIENT / (time.perf_counter() - t0)
+
+
+def sink(server):
+    """MiB/s from the client through the tunnel to the application."""
+    s = session(server.port, server.starttls, keep=True)
+    block = b"x" * MIB
+    t0 = time.perf_counter()
+    s.sendall(b"SINK %d\r\n" % BULK)
+    for _ in range(BULK // MIB):
+        s.sendall(block)
+    reply(s)
+    elapsed = time.perf_counter() - t0
+    s.close()
+    return BULK / MIB / elapsed
+
+
+def source(server, hwm=None):
+    """MiB/s from the application through the tunnel to the client; with
+    hwm, the peak RSS (KiB) of the process holding the TLS session."""
+    s = session(server.port, server.starttls, keep=True)
+    buf = bytearray(MIB)
+    t0 = time.perf_counter()
+    s.sendall(b"SOURCE %d\r\n" % BULK)
+    got = -len(b"354 %d\r\n" % BULK)
+    while got < BULK:
+        n = s.recv_into(buf)
+        if not n:
+            raise EOFError("short transfer")
+        got += n
+    elapsed = time.perf_counter() - t0
+    peak = hwm() if hwm else 0
+    s.close()
+    return BULK / MIB / elapsed, peak
+
+
+def status(pid, key):
+    try:
+        with open("/proc/%d/status" % pid) as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def pss(pid):
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def descendants(root):
+    """pid -> comm of every process under root."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as fh:
+                    st = fh.read()
+            except OSError:
+                continue
+            comm = st[st.index("(") + 1:st.rindex(")")]
+            ppid = int(st[st.rindex(")") + 2:].split()[1])
+            kids.setdefault(ppid, []).append((int(d), comm))
+    out, todo = {}, [root]
+    while todo:
+        for pid, comm in kids.get(todo.pop(), []):
+            out[pid] = comm
+            todo.append(pid)
+    return out
+
+
+def engines(server):
+    """The ucspitlsd engines: the children of the tlsecho processes."""
+    tree = descendants(server.proc.pid)
+    return [p for p, c in tree.items() if c == "ucspitlsd"]
+
+
+def memory(server):
+    """KiB per open connection: (peak RSS, PSS) of what holds TLS."""
+    if server.kind == "stunnel":
+        base_pss = pss(server.proc.pid)
+        base_rss = status(server.proc.pid, "VmRSS")
+    held = [session(server.port, server.starttls, keep=True)
+            for _ in range(OPEN)]
+    time.sleep(0.5)
+    if server.kind == "ucspitlsd":
+        pids = engines(server)
+        rss = sum(status(p, "VmHWM") for p in pids) / max(1, len(pids))
+        per = sum(pss(p) for p in pids) / max(1, len(pids))
+    else:
+        rss = (status(server.proc.pid, "VmRSS") - base_rss) / OPEN
+        per = (pss(server.proc.pid) - base_pss) / OPEN
+    for s in held:
+        s.close()
+    return rss, per
+
+
+def best(fns, rounds=ROUNDS):
+    """Runs each function once a round, in turn; the best of each."""
+    results = [[] for _ in fns]
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            results[i].append(fn())
+    return [max(r) for r in results]
+
+
+def ktls_available():
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    c = socket.create_connection(srv.getsockname())
+    try:
+        c.setsockopt(socket.IPPROTO_TCP, 31, b"tls")  # TCP_ULP
+        return True
+    except OSError:
+        return False
+    finally:
+        c.close()
+        srv.close()
+
+
+def main():
+    for path in (UCSPITLSD, APP):
+        if not os.access(path, os.X_OK):
+            sys.exit("bench: %s is missing: run make first" % path)
+    ca = make_ca(TMP)
+    certs = [make_cert(TMP, "rsa", ca, dns=["bench.example"]),
+             make_cert(TMP, "ecdsa", ca, kind="ecdsa", dns=["bench.example"])]
+    rows, failed = [], False
+
+    def row(label, value, target="", ok=True):
+        nonlocal failed
+        rows.append((label, value, target if ok else target + "  MISSED"))
+        failed |= not ok
+
+    for cert in certs:
+        for starttls in (False, True):
+            mode = "STARTTLS" if starttls else "implicit TLS"
+            u = Server("ucspitlsd", cert, starttls)
+            d = Server("stunnel", cert, starttls)
+            i = Server("stunnel-inetd", cert, starttls) if not starttls \
+                else None
+            for parallel in (False, True):
+                how = ("%d in parallel" % PARALLEL if parallel
+                       else "%d sequential" % SEQUENTIAL)
+                servers = [u, d] + ([i] if i else [])
+                got = best([lambda s=s: rate(s, parallel) for s in servers])
+                label = "%s %s handshakes/s, %s" % (cert.name.upper(), mode,
+                                                   how)
+                ratio = got[0] / got[1]
+                row(label + ": ucspitlsd / stunnel", "%.2f" % ratio,
+                    ">= 1.0", ratio >= 1.0)
+                row("  (ucspitlsd %.0f/s, stunnel daemon %.0f/s)"
+                    % (got[0], got[1]), "", "")
+                if i:
+                    row("  ucspitlsd / stunnel per connection (tcpserver)",
+                        "%.2f" % (got[0] / got[2]),
+                        "(%.0f/s)" % got[2])
+            for s in (u, d, i):
+                if s:
+                    s.stop()
+
+    cert = certs[1]
+    u = Server("ucspitlsd", cert)
+    d = Server("stunnel", cert)
+    up = best([lambda: sink(u), lambda: sink(d)])
+    row("%d MiB client -> app: ucspitlsd / stunnel" % (BULK // MIB),
+        "%.2f" % (up[0] / up[1]), ">= 1.0", up[0] >= up[1])
+    row("  (ucspitlsd %.0f MiB/s, stunnel %.0f MiB/s)" % tuple(up), "", "")
+    peaks = []
+
+    def engine_hwm():
+        pids = engines(u)
+        return max([status(p, "VmHWM") for p in pids] or [0])
+
+    def u_source():
+        mibs, peak = source(u, engine_hwm)
+        peaks.append(peak)
+        return mibs
+
+    down = best([u_source, lambda: source(d)[0]])
+    row("%d MiB app -> client: ucspitlsd / stunnel" % (BULK // MIB),
+        "%.2f" % (down[0] / down[1]), ">= 1.0", down[0] >= down[1])
+    row("  (ucspitlsd %.0f MiB/s, stunnel %.0f MiB/s)" % tuple(down), "", "")
+
+    rss, per = memory(u)
+    row("peak RSS of an engine, %d connections open (KiB)" % OPEN,
+        "%.0f" % rss, "< 4096", rss < 4096)
+    row("  PSS per engine, its share of shared pages (KiB)", "%.0f" % per,
+        "< 4096", per < 4096)
+    row("  peak RSS of an engine after %d MiB (KiB)" % (BULK // MIB),
+        "%.0f" % max(peaks), "< 4096", max(peaks) < 4096)
+    drss, dper = memory(d)
+    row("  stunnel daemon, RSS / PSS growth per connection (KiB)",
+        "%.0f / %.0f" % (drss, dper), "")
+    u.stop()
+    d.stop()
+
+    if ktls_available():
+        conf = os.path.join(TMP, "gnutls-ktls.conf")
+        with open(conf, "w") as fh:
+            fh.write("[global]\nktls = true\n")
+        k = Server("ucspitlsd", cert,
+                   extra_env={"GNUTLS_SYSTEM_PRIORITY_FILE": conf})
+        u = Server("ucspitlsd", cert)
+        got = best([lambda: source(k)[0], lambda: source(u)[0]])
+        row("kernel TLS: ucspitlsd with / without, app -> client",
+            "%.2f" % (got[0] / got[1]), "")
+        k.stop()
+        u.stop()
+    else:
+        row("kernel TLS: not available (this kernel has no tls ULP)", "-",
+            "")
+
+    width = max(len(r[0]) for r in rows)
+    print("%-*s  %10s  %s" % (width, "ucspitlsd", "measured", "target"))
+    for label, value, target in rows:
+        print("%-*s  %10s  %s" % (width, label, value, target))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    finally:
+        cleanup()
+    sys.exit(code)

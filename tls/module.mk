@@ -1,0 +1,2 @@
+tls_PROGRAMS := ucspitlsd
+tls_LDLIBS := $(GNUTLS_LIBS)
