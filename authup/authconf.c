@@ -55,7 +55,7 @@ static int own_cap(enum protocol proto, const char *line, size_t len)
     return 0;
 }
 
-size_t config_parse_caps(struct config *cfg, const char *text, size_t len)
+size_t authconf_parse_caps(struct config *cfg, const char *text, size_t len)
 {
     size_t lineno = 0;
     cfg->ncaps = 0;
@@ -72,7 +72,7 @@ size_t config_parse_caps(struct config *cfg, const char *text, size_t len)
         for (size_t i = 0; i < n && !bad; i++)
             bad = (unsigned char)line[i] < 0x20 || line[i] == 0x7f;
         if (bad) {
-            config_free(cfg);
+            authconf_free(cfg);
             return lineno;
         }
         if (n == 0 || own_cap(cfg->proto, line, n))
@@ -99,7 +99,7 @@ static void read_caps(struct config *cfg)
                 "%s/%s does not exist: list the server's capabilities there, "
                 "one a line (an empty file is fine)",
                 control_dir(), name);
-    size_t bad = config_parse_caps(cfg, text.s ? text.s : "", text.len);
+    size_t bad = authconf_parse_caps(cfg, text.s ? text.s : "", text.len);
     bytes_free(&text);
     if (bad)
         die_msg(EXIT_TEMP,
@@ -137,7 +137,7 @@ static void read_pause(struct config *cfg)
     cfg->pause_ms = (int)v * 1000;
 }
 
-void config_load(struct config *cfg, int argc, char **argv)
+void authconf_load(struct config *cfg, int argc, char **argv)
 {
     memset(cfg, 0, sizeof *cfg);
     int i = 1, tries = -1;
@@ -170,7 +170,7 @@ void config_load(struct config *cfg, int argc, char **argv)
     read_pause(cfg);
 }
 
-void config_free(struct config *cfg)
+void authconf_free(struct config *cfg)
 {
     for (size_t i = 0; i < cfg->ncaps; i++)
         free(cfg->caps[i]);

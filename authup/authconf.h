@@ -26,14 +26,14 @@ struct config {
 
 /* Fills cfg from argv (after the options) and the control files; exits
  * with a message (100 usage, 111 control files) when it cannot. */
-void config_load(struct config *cfg, int argc, char **argv);
-void config_free(struct config *cfg);
+void authconf_load(struct config *cfg, int argc, char **argv);
+void authconf_free(struct config *cfg);
 
 /* Splits a capabilities file into cfg->caps, leaving out the blank lines
  * and those that name what authup itself advertises (AUTH and STARTTLS
  * for SMTP; STLS, USER, SASL and PIPELINING for POP3). Returns 0, or the
  * 1-based number of a line that is too long or holds a control character
  * (cfg->ncaps is then 0). */
-size_t config_parse_caps(struct config *cfg, const char *text, size_t len);
+size_t authconf_parse_caps(struct config *cfg, const char *text, size_t len);
 
 #endif

@@ -15,7 +15,7 @@ int main(int argc, char **argv)
     progname = "authup";
     signal(SIGPIPE, SIG_IGN);
     struct config cfg;
-    config_load(&cfg, argc, argv);
+    authconf_load(&cfg, argc, argv);
     struct conn c;
     if (conn_init(&c, cfg.timeout_ms) < 0)
         die_nomem();
@@ -31,6 +31,6 @@ int main(int argc, char **argv)
     int code =
         cfg.proto == PROTO_SMTP ? smtp_serve(&cfg, &c) : pop3_serve(&cfg, &c);
     conn_free(&c);
-    config_free(&cfg);
+    authconf_free(&cfg);
     return code;
 }

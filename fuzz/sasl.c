@@ -53,11 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct config cfg;
         memset(&cfg, 0, sizeof cfg);
         cfg.proto = data[0] & 8 ? PROTO_POP3 : PROTO_SMTP;
-        config_parse_caps(&cfg, text, len);
+        authconf_parse_caps(&cfg, text, len);
         for (size_t i = 0; i < cfg.ncaps; i++)
             if (strlen(cfg.caps[i]) > CAP_LINE_MAX)
                 abort();
-        config_free(&cfg);
+        authconf_free(&cfg);
         break;
     }
     }

@@ -137,27 +137,27 @@ static void caps_tests(void)
     cfg.proto = PROTO_SMTP;
     const char text[] = "PIPELINING\r\n\n8BITMIME  \nAUTH CRAM-MD5\n"
                         "auth=login\nSTARTTLS\nSIZE 1000000";
-    is_int((long long)config_parse_caps(&cfg, B(text)), 0, "SMTP caps parse");
+    is_int((long long)authconf_parse_caps(&cfg, B(text)), 0, "SMTP caps parse");
     is_int((long long)cfg.ncaps, 3, "  three kept (AUTH, STARTTLS dropped)");
     if (cfg.ncaps == 3) {
         is_str(cfg.caps[0], "PIPELINING", "  CR dropped");
         is_str(cfg.caps[1], "8BITMIME", "  trailing spaces dropped");
         is_str(cfg.caps[2], "SIZE 1000000", "  last line without LF");
     }
-    config_free(&cfg);
+    authconf_free(&cfg);
     cfg.proto = PROTO_POP3;
     const char pop[] = "TOP\nUSER\nSASL PLAIN\nPIPELINING\nSTLS\nUIDL\n";
-    is_int((long long)config_parse_caps(&cfg, B(pop)), 0, "POP3 caps parse");
+    is_int((long long)authconf_parse_caps(&cfg, B(pop)), 0, "POP3 caps parse");
     is_int((long long)cfg.ncaps, 2, "  TOP and UIDL kept");
-    config_free(&cfg);
-    is_int((long long)config_parse_caps(&cfg, B("TOP\nUI\001DL\n")), 2,
+    authconf_free(&cfg);
+    is_int((long long)authconf_parse_caps(&cfg, B("TOP\nUI\001DL\n")), 2,
            "a control character: line 2 named");
     is_int((long long)cfg.ncaps, 0, "  and nothing kept");
     char longline[CAP_LINE_MAX + 2];
     memset(longline, 'X', sizeof longline);
-    is_int((long long)config_parse_caps(&cfg, longline, sizeof longline), 1,
+    is_int((long long)authconf_parse_caps(&cfg, longline, sizeof longline), 1,
            "a line over the limit");
-    is_int((long long)config_parse_caps(&cfg, B("")), 0, "an empty file");
+    is_int((long long)authconf_parse_caps(&cfg, B("")), 0, "an empty file");
     is_int((long long)cfg.ncaps, 0, "  advertises nothing extra");
 }
 
