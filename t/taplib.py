@@ -86,8 +86,11 @@ def prog(name):
     path = os.path.join(BUILD, "bin", name)
     if not VALGRIND:
         return [path]
+    # Programs that switch users write their logs here too, and valgrind's
+    # gdbserver FIFOs, made before the switch, could not be removed after.
     os.makedirs(VGDIR, exist_ok=True)
-    return [_VALGRIND, "-q", "--leak-check=full",
+    os.chmod(VGDIR, 0o1777)
+    return [_VALGRIND, "-q", "--vgdb=no", "--leak-check=full",
             "--errors-for-leak-kinds=definite,indirect",
             "--show-leak-kinds=definite,indirect",
             "--log-file=" + os.path.join(VGDIR, name + ".%p"), path]

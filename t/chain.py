@@ -1,0 +1,140 @@
+"""The whole chain, as tools/demo runs it, for the end-to-end tests: a test
+CA and certificate, a mail user in a password cdb, and under tcpserver on
+127.0.0.1 (ports the kernel picks):
+
+  smtp        ucspitlsd (STARTTLS offered) fixsmtpio msmtpd, as the user
+  submission  ucspitlsd (TLS required) authup smtp checkpassword-cdb
+              checknotroot fixsmtpio msmtpd
+  smtps       ucspitlsd -i authup smtp ... (implicit TLS)
+  pop3        ucspitlsd (STLS offered) authup pop3 checkpassword-cdb
+              checknotroot pop3d (dovecot's pop3, preauthenticated)
+  pop3s       ucspitlsd -i authup pop3 ...
+
+msmtpd delivers through qmail-qfilter-addtlsheader into the user's Maildir.
+Every program of the suite runs through taplib.prog(), so under
+VALGRIND=1 each one is checked. Needs root (the TLS engine and
+checkpassword-cdb switch users)."""
+
+import base64
+import os
+import shlex
+import smtplib
+import ssl
+import subprocess
+
+from taplib import (BUILD, TMP, TOP, TCPServer, controldir, environ, helper,
+                    prog)
+from tlsfixture import make_ca, make_cert
+
+USER_ID = 65534
+TLS_ID = 64011
+USER = "alice"
+PASSWORD = "correct horse"
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+class Chain:
+    def __init__(self, services=("smtp", "submission", "smtps", "pop3",
+                                 "pop3s"), limit=40, env=None, name="chain"):
+        os.chmod(TMP, 0o711)
+        with open(os.path.join(TOP, "examples", "fixsmtpio")) as fh:
+            rules = fh.read()
+        # msmtpd's EHLO offers no extension: nor does authup's.
+        self.ctl = controldir(name + "-control", me="mx.example.org\n",
+                              fixsmtpio=rules, smtpcapabilities="",
+                              pop3capabilities="TOP\nUIDL\n")
+        os.chmod(self.ctl, 0o755)
+        self.home = os.path.join(TMP, name + "-home")
+        self.md = os.path.join(self.home, "Maildir")
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(self.md, sub))
+        for d in [self.home, self.md] + [os.path.join(self.md, s)
+                                         for s in ("tmp", "new", "cur")]:
+            os.chown(d, USER_ID, USER_ID)
+        r = subprocess.run([os.path.join(BUILD, "bin", "cdbpasswd"), "add",
+                            USER, str(USER_ID), str(USER_ID), self.home],
+                           input=PASSWORD.encode() + b"\n",
+                           env=environ(CONTROLDIR=self.ctl),
+                           capture_output=True, timeout=120)
+        if r.returncode:
+            raise RuntimeError("cdbpasswd: " + r.stderr.decode())
+        tlsdir = os.path.join(TMP, name + "-tls")
+        os.makedirs(tlsdir)
+        self.ca = make_ca(tlsdir)
+        self.cert = make_cert(tlsdir, "mx", self.ca,
+                              dns=["mx.example.org", "localhost"])
+        base = dict(CONTROLDIR=self.ctl, CERTFILE=self.cert.cert,
+                    KEYFILE=self.cert.key, TLS_UID=str(TLS_ID),
+                    TLS_GID=str(TLS_ID), AUTHUP_PAUSE="0")
+        base.update(env or {})
+        filt = " ".join(shlex.quote(a)
+                        for a in prog("qmail-qfilter-addtlsheader"))
+        msmtpd = ["msmtpd", "--inetd", "--command=%s --filter %s %s" % (
+            helper("deliver"), shlex.quote(filt), self.md)]
+        as_user = ["setpriv", "--reuid=%d" % USER_ID,
+                   "--regid=%d" % USER_ID, "--clear-groups"]
+        smtpd = prog("fixsmtpio") + msmtpd
+        auth_smtp = prog("authup") + ["smtp"] + prog("checkpassword-cdb") + \
+            ["checknotroot"] + smtpd
+        auth_pop3 = prog("authup") + ["pop3"] + \
+            prog("checkpassword-cdb") + ["checknotroot", helper("pop3d")]
+        tls = prog("ucspitlsd")
+        table = {
+            "smtp": (tls + as_user + smtpd, dict(UCSPITLS="")),
+            "submission": (tls + auth_smtp, dict(UCSPITLS="!")),
+            "smtps": (tls + ["-i"] + auth_smtp, {}),
+            "pop3": (tls + auth_pop3, dict(UCSPITLS="")),
+            "pop3s": (tls + ["-i"] + auth_pop3, {}),
+        }
+        self.servers = {}
+        for service in services:
+            argv, extra = table[service]
+            e = dict(base)
+            e.update(extra)
+            self.servers[service] = TCPServer(argv, env=environ(**e),
+                                           limit=limit, name=name + "-" + service)
+
+    def port(self, name):
+        return self.servers[name].port
+
+    def context(self):
+        ctx = ssl.create_default_context(cafile=self.ca.cert)
+        ctx.check_hostname = False
+        return ctx
+
+    def smtp(self, name, starttls=None, login=True, timeout=120):
+        """An smtplib client on service name: STARTTLS on smtp and
+        submission (unless starttls=False), implicit TLS on smtps, AUTH
+        with the chain's user on submission and smtps."""
+        ctx = self.context()
+        if name == "smtps":
+            s = smtplib.SMTP_SSL("127.0.0.1", self.port(name),
+                                 context=ctx, timeout=timeout)
+            s.ehlo("client.example")
+        else:
+            s = smtplib.SMTP("127.0.0.1", self.port(name), timeout=timeout)
+            s.ehlo("client.example")
+            if starttls is not False:
+                s.starttls(context=ctx)
+                s.ehlo("client.example")
+        if login and name in ("submission", "smtps"):
+            s.login(USER, PASSWORD)
+        return s
+
+    def delivered(self):
+        """Paths of the messages in the Maildir (new and cur)."""
+        out = []
+        for sub in ("new", "cur"):
+            d = os.path.join(self.md, sub)
+            out += [os.path.join(d, f) for f in os.listdir(d)]
+        return out
+
+    def logs(self):
+        return {name: srv.text() for name, srv in self.servers.items()}
+
+    def stop(self):
+        for srv in self.servers.values():
+            srv.stop()
