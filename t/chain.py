@@ -78,9 +78,9 @@ class Chain:
                    "--regid=%d" % USER_ID, "--clear-groups"]
         smtpd = prog("fixsmtpio") + msmtpd
         auth_smtp = prog("authup") + ["smtp"] + prog("checkpassword-cdb") + \
-            ["checknotroot"] + smtpd
+            prog("checknotroot") + smtpd
         auth_pop3 = prog("authup") + ["pop3"] + \
-            prog("checkpassword-cdb") + ["checknotroot", helper("pop3d")]
+            prog("checkpassword-cdb") + prog("checknotroot") + [helper("pop3d")]
         tls = prog("ucspitlsd")
         table = {
             "smtp": (tls + as_user + smtpd, dict(UCSPITLS="")),
