@@ -124,14 +124,16 @@ check: all
 check-valgrind: all
 	VALGRIND=1 BUILD=$(abspath $(B)) prove -r $(PROVE_FLAGS) t/
 
-# The run scripts and units of contrib/ go to SHAREDIR/contrib as they are,
-# for the administrator to copy into place (INSTALL says how).
+# The example rules and the run scripts and units of contrib/ go to
+# SHAREDIR as they are, for the administrator to copy into place.
 CONTRIB := $(shell find contrib -type f)
 
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(SHAREDIR)/examples
+	install -m 0644 examples/fixsmtpio $(DESTDIR)$(SHAREDIR)/examples/
 	for f in $(CONTRIB); do \
 		install -d $(DESTDIR)$(SHAREDIR)/$$(dirname $$f) && \
 		if [ -x $$f ]; then m=0755; else m=0644; fi && \
