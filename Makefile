@@ -5,6 +5,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/fixsmtpio
 QMAILHOME ?= /var/qmail
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
@@ -123,10 +124,21 @@ check: all
 check-valgrind: all
 	VALGRIND=1 BUILD=$(abspath $(B)) prove -r $(PROVE_FLAGS) t/
 
+# The example rules and the run scripts and units of contrib/ go to
+# SHAREDIR as they are, for the administrator to copy into place.
+CONTRIB := $(shell find contrib -type f)
+
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(SHAREDIR)/examples
+	install -m 0644 examples/fixsmtpio $(DESTDIR)$(SHAREDIR)/examples/
+	for f in $(CONTRIB); do \
+		install -d $(DESTDIR)$(SHAREDIR)/$$(dirname $$f) && \
+		if [ -x $$f ]; then m=0755; else m=0644; fi && \
+		install -m $$m $$f $(DESTDIR)$(SHAREDIR)/$$f || exit 1; \
+	done
 
 clean:
 	rm -rf build build-san build-fuzz

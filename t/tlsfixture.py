@@ -62,9 +62,10 @@ _serial = [100]
 
 
 def make_cert(d, name, ca, kind="rsa", dns=(), cn=None, email=None,
-              client=False, days=30, serial=None):
-    """A certificate for a server (DNS names dns), or with client=True for
-    a TLS client, signed by the CA ca (a Cert): d/NAME.pem, d/NAME.key.
+              client=False, days=30, serial=None, ips=()):
+    """A certificate for a server (DNS names dns, IP addresses ips), or
+    with client=True for a TLS client, signed by the CA ca (a Cert):
+    d/NAME.pem, d/NAME.key.
     email goes into the subject and the subjectAltName; serial is a
     number (each certificate gets a new one when it is not given)."""
     key = make_key(d, name, kind)
@@ -77,6 +78,7 @@ def make_cert(d, name, ca, kind="rsa", dns=(), cn=None, email=None,
         lines.append("encryption_key")
     lines.append("tls_www_client" if client else "tls_www_server")
     lines += ['dns_name = "%s"' % n for n in dns]
+    lines += ['ip_address = "%s"' % a for a in ips]
     if email:  # in the subject (emailAddress) and as a subjectAltName
         lines.append('dn_oid = "1.2.840.113549.1.9.1 %s"' % email)
         lines.append('email = "%s"' % email)
