@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import table
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 QUICK = "--quick" in sys.argv
@@ -124,15 +126,15 @@ def main():
     rates = [(name, max(rate(argv, auth, n) for _ in range(2)))
              for name, argv, auth in chains]
     direct = rates[0][1]
-    print("%-30s %12s %10s" % ("sessions, one at a time", "per second",
-                               "ratio"))
-    for name, r in rates:
-        print("%-30s %12.1f %10.3f" % (name, r, r / direct))
+    rows = [("sessions/s, %s" % name, "%.1f" % r, "(%.3f x alone)"
+             % (r / direct)) for name, r in rates]
     full = 1 / rates[2][1]
     nohash = 1 / rates[1][1]
-    print("password hash: %.1f ms of a %.1f ms session (%.0f%%)"
-          % ((full - nohash) * 1000, full * 1000,
-             100 * (full - nohash) / full))
+    rows.append(("ms of a session in the password hash",
+                 "%.1f" % ((full - nohash) * 1000),
+                 "(%.0f%% of %.1f ms)" % (100 * (full - nohash) / full,
+                                          full * 1000)))
+    table("authup: AUTH PLAIN, MAIL, RCPT, 10 KiB, QUIT", rows)
     shutil.rmtree(tmp)
 
 

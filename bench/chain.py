@@ -32,6 +32,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 sys.path.insert(0, os.path.join(TOP, "t"))
+from benchlib import table  # noqa: E402
 from tlsfixture import make_ca, make_cert  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -196,15 +197,12 @@ def main():
         chain.stop()
         alone.stop()
         shutil.rmtree(tmp)
-    print("%-52s %12s" % ("whole TLS submission chain", "measured"))
-    print("%-52s %12.1f" % ("sessions/s, server alone under tcpserver",
-                            best_alone))
-    print("%-52s %12.1f" % ("sessions/s, STARTTLS+AUTH through the chain",
-                            best_chain))
-    print("%-52s %12.3f" % ("ratio", best_chain / best_alone))
-    print("%-52s %9.0f KiB" % ("memory per session after AUTH, RSS (%.0f "
-                               "processes)" % procs, rss))
-    print("%-52s %9.0f KiB" % ("memory per session after AUTH, PSS", pss))
-
+    table("whole TLS submission chain", [
+        ("sessions/s, server alone under tcpserver", "%.1f" % best_alone, ""),
+        ("sessions/s, STARTTLS+AUTH through the chain", "%.1f" % best_chain,
+         "(%.3f x alone)" % (best_chain / best_alone)),
+        ("memory per session after AUTH, RSS KiB (%.0f processes)" % procs,
+         "%.0f" % rss, ""),
+        ("memory per session after AUTH, PSS KiB", "%.0f" % pss, "")])
 
 main()

@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import table
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 RUNS = 15 if "--quick" in sys.argv else 100
@@ -84,14 +86,15 @@ med = {name: statistics.median(t) for name, t in times.items()}
 
 base = med["exec /bin/true"]
 ok = med["right password, exec true"]
-print("checkpassword-cdb, yescrypt at cdbpasswd's cost, median of %d runs"
-      % RUNS)
-print("%-28s %10s %10s" % ("run", "ms", "x true"))
-for name, _ in KINDS:
-    print("%-28s %10.2f %10.2f" % (name, 1000 * med[name], med[name] / base))
 share = (ok - med["malformed fd 3 (no hash)"]) / ok
-print("the hash: %.2f ms, %.0f%% of a successful run" %
-      (1000 * (ok - med["malformed fd 3 (no hash)"]), 100 * share))
-print("unknown name / wrong password: %.3f" %
-      (med["unknown name"] / med["wrong password"]))
+rows = [("%s: ms (x /bin/true)" % name,
+         "%.2f" % (1000 * med[name]), "(%.2f x)" % (med[name] / base))
+        for name, _ in KINDS]
+rows.append(("the hash: ms of a successful run",
+             "%.2f" % (1000 * (ok - med["malformed fd 3 (no hash)"])),
+             "(%.0f%%)" % (100 * share)))
+rows.append(("unknown name / wrong password time",
+             "%.3f" % (med["unknown name"] / med["wrong password"]),
+             "1.0 (within noise)"))
+table("checkpassword-cdb, yescrypt, median of %d runs" % RUNS, rows)
 subprocess.run(["rm", "-rf", ctl])

@@ -17,6 +17,8 @@ import tempfile
 import threading
 import time
 
+from benchlib import table
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 QUICK = "--quick" in sys.argv
@@ -184,16 +186,22 @@ def main():
            ("100,000 commands", rcpts(fix, 100000, rss=True)[1]),
            ("{:,} commands".format(many), rcpts(fix, many, rss=True)[1]),
            ("1 MiB message", message(fix, 1, rss=True)[1]),
+           ("%d MiB message" % (big // 16), message(fix, big // 16,
+                                                    rss=True)[1]),
            ("%d MiB message" % big, message(fix, big, rss=True)[1])]
     for label, (hwm, anon) in mem:
         rows.append(("peak RSS, %s (KiB)" % label, "%d" % hwm, "< 2048"))
         failed |= hwm >= 2048
     for label, (hwm, anon) in mem:
         rows.append(("  private memory, %s (KiB)" % label, "%d" % anon, ""))
-    # Buffers fill up to their fixed sizes early; after that nothing grows.
-    grow = max(mem[2][1][1] - mem[1][1][1], mem[4][1][1] - mem[3][1][1])
-    rows.append(("  private growth, 100,000 -> %s commands and 1 -> %d MiB "
-                 "(KiB)" % ("{:,}".format(many), big), "%d" % grow, "flat (< 16)"))
+    # Buffers fill up to their fixed sizes early (a page of a buffer counts
+    # once something has been written to it, and a large message is the
+    # first to fill the queue towards the server); after that nothing
+    # grows, however long the session or the message.
+    grow = max(mem[2][1][1] - mem[1][1][1], mem[5][1][1] - mem[4][1][1])
+    rows.append(("  private growth, 100,000 -> %s commands and %d -> %d MiB "
+                 "(KiB)" % ("{:,}".format(many), big // 16, big),
+                 "%d" % grow, "flat (< 16)"))
     failed |= grow >= 16
 
     small, large = 5000, 10000
@@ -207,10 +215,7 @@ def main():
     rows.append(("instructions per proxied RCPT, plain relay",
                  "%.1f" % per["plain relay"], ""))
 
-    width = max(len(r[0]) for r in rows)
-    print("%-*s  %10s  %s" % (width, "fixsmtpio", "measured", "target"))
-    for label, value, target in rows:
-        print("%-*s  %10s  %s" % (width, label, value, target))
+    table("fixsmtpio", rows)
     return 1 if failed else 0
 
 

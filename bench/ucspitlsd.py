@@ -42,6 +42,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 sys.path.insert(0, os.path.join(TOP, "t"))
+from benchlib import table  # noqa: E402
 from tlsfixture import make_ca, make_cert  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -441,10 +442,7 @@ def main():
         row("kernel TLS: not available (this kernel has no tls ULP)", "-",
             "")
 
-    width = max(len(r[0]) for r in rows)
-    print("%-*s  %10s  %s" % (width, "ucspitlsd", "measured", "target"))
-    for label, value, target in rows:
-        print("%-*s  %10s  %s" % (width, label, value, target))
+    table("ucspitlsd", rows)
     return 1 if failed else 0
 
 
