@@ -6,6 +6,7 @@
 #include "command.h"
 #include "conn.h"
 #include "die.h"
+#include "exitcodes.h"
 
 static void set_blocking(int fd, int blocking)
 {
@@ -52,6 +53,23 @@ int conn_flush(struct conn *c)
         return -1;
     }
     return 0;
+}
+
+void conn_say(struct conn *c, const char *line)
+{
+    if (conn_reply(c, line) < 0) {
+        c->done = 1;
+        c->code = 0;
+    }
+}
+
+void conn_end(struct conn *c, const char *line, int code)
+{
+    if (line)
+        conn_say(c, line);
+    conn_flush(c);
+    c->done = 1;
+    c->code = code;
 }
 
 int conn_reply(struct conn *c, const char *line)
@@ -108,16 +126,39 @@ void conn_resume(struct conn *c)
     set_blocking(1, 0);
 }
 
-int conn_starttls(struct conn *c)
+int conn_tls_offered(const struct conn *c)
 {
-    if (conn_flush(c) < 0)
-        return -1;
+    enum tls_level l = c->tls.level;
+    return (l == TLS_OFFERED || l == TLS_REQUIRED) && c->tls.available;
+}
+
+int conn_tls_required(const struct conn *c)
+{
+    return c->tls.level == TLS_REQUIRED;
+}
+
+int conn_starttls(struct conn *c, const char *const replies[4])
+{
+    if (c->tls.level == TLS_ACTIVE || c->tls.level == TLS_NONE) {
+        conn_say(c, replies[c->tls.level == TLS_ACTIVE ? 0 : 1]);
+        return 0;
+    }
+    if (!c->tls.available) {
+        conn_end(c, replies[2], EXIT_TEMP);
+        return 0;
+    }
+    conn_say(c, replies[3]);
+    if (c->done || conn_flush(c) < 0) {
+        conn_end(c, NULL, 0);
+        return 0;
+    }
     lr_discard(&c->in);
     enum ucspitls_status st = tlsenv_start(&c->tls, deadline(c));
     if (st != UCSPITLS_OK) {
         warn_msg("unable to start TLS: %s", ucspitls_strerror(st));
-        return -1;
+        conn_end(c, NULL, EXIT_TEMP);
+        return 0;
     }
     conn_resume(c);
-    return 0;
+    return 1;
 }

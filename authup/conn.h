@@ -23,6 +23,8 @@ struct conn {
     int64_t timeout_ms;
     struct tlsenv tls;
     int broken; /* writing to the client failed */
+    int done;   /* the session is over: authup exits with code */
+    int code;
 };
 
 /* Reads the TLS level (lib/tlsenv.h) and sets up the buffers. 0, or -1
@@ -35,6 +37,12 @@ void conn_free(struct conn *c);
 int conn_reply(struct conn *c, const char *line);
 /* Writes everything queued, until the idle deadline. 0 or -1. */
 int conn_flush(struct conn *c);
+/* conn_reply(), and when the client cannot be written to, the session is
+ * over (exit 0: the client is gone). */
+void conn_say(struct conn *c, const char *line);
+/* Says line (unless NULL), writes everything queued and ends the session
+ * with code. */
+void conn_end(struct conn *c, const char *line, int code);
 
 /* The next line, without its line end, after writing the queued replies:
  * LR_LINE, LR_TOOLONG (the rest of that line will be dropped), LR_EOF,
@@ -48,10 +56,20 @@ size_t conn_pending(const struct conn *c);
 int conn_handoff(struct conn *c);
 void conn_resume(struct conn *c);
 
-/* STARTTLS: writes the queued replies (the 220 among them), drops every
- * byte the client sent after the command (nothing sent in plaintext may
- * be taken as sent under TLS) and switches to TLS. 0, or -1 with a
- * warning logged (the client can no longer be told anything). */
-int conn_starttls(struct conn *c);
+/* Whether STARTTLS (STLS) is to be advertised now: offered or required,
+ * the UCSPI-TLS descriptors there, and TLS not active yet. */
+int conn_tls_offered(const struct conn *c);
+/* TLS is required and not active yet. */
+int conn_tls_required(const struct conn *c);
+
+/* The STARTTLS (STLS) command, answered with the protocol's replies[4]:
+ * TLS already active; not offered; offered but the UCSPI-TLS descriptors
+ * are missing (the session then ends, exit 111); ready. After the ready
+ * reply is written, every byte the client sent after the command is
+ * dropped (nothing sent in plaintext may be taken as sent under TLS) and
+ * TLS starts; when it fails, a warning is logged and the session ends with
+ * 111 (the client can no longer be told anything). Returns 1 when TLS now
+ * runs: the caller forgets what it knew of the session. */
+int conn_starttls(struct conn *c, const char *const replies[4]);
 
 #endif

@@ -13,39 +13,9 @@ struct pop3 {
     struct sasl_creds cr; /* the name from USER, then the password */
     int have_user;
     unsigned failures;
-    int done;
-    int code;
 };
 
 static const char tls_first[] = "-ERR Must issue a STLS command first";
-
-static void reply(struct pop3 *p, const char *line)
-{
-    if (conn_reply(p->c, line) < 0) {
-        p->done = 1;
-        p->code = 0;
-    }
-}
-
-static void finish(struct pop3 *p, const char *line, int code)
-{
-    if (line)
-        reply(p, line);
-    conn_flush(p->c);
-    p->done = 1;
-    p->code = code;
-}
-
-static int tls_blocks(const struct pop3 *p)
-{
-    return p->c->tls.level == TLS_REQUIRED;
-}
-
-static int tls_offered(const struct pop3 *p)
-{
-    enum tls_level l = p->c->tls.level;
-    return (l == TLS_OFFERED || l == TLS_REQUIRED) && p->c->tls.available;
-}
 
 static void forget_user(struct pop3 *p)
 {
@@ -55,44 +25,30 @@ static void forget_user(struct pop3 *p)
 
 static void pop3_capa(struct pop3 *p)
 {
-    reply(p, "+OK Capability list follows");
-    if (tls_offered(p))
-        reply(p, "STLS");
-    if (!tls_blocks(p)) {
-        reply(p, "USER");
-        reply(p, "SASL PLAIN");
+    conn_say(p->c, "+OK Capability list follows");
+    if (conn_tls_offered(p->c))
+        conn_say(p->c, "STLS");
+    if (!conn_tls_required(p->c)) {
+        conn_say(p->c, "USER");
+        conn_say(p->c, "SASL PLAIN");
     }
     for (size_t i = 0; i < p->cfg->ncaps; i++) {
         /* A line of "." alone would end the list early: it is stuffed. */
         char line[CAP_LINE_MAX + 2];
         snprintf(line, sizeof line, "%s%s",
                  p->cfg->caps[i][0] == '.' ? "." : "", p->cfg->caps[i]);
-        reply(p, line);
+        conn_say(p->c, line);
     }
-    reply(p, ".");
+    conn_say(p->c, ".");
 }
 
 static void pop3_stls(struct pop3 *p)
 {
-    if (p->c->tls.level == TLS_ACTIVE) {
-        reply(p, "-ERR TLS already active");
-        return;
-    }
-    if (p->c->tls.level == TLS_NONE) {
-        reply(p, "-ERR STLS not offered");
-        return;
-    }
-    if (!p->c->tls.available) {
-        finish(p, "-ERR TLS not available", EXIT_TEMP);
-        return;
-    }
-    reply(p, "+OK Begin TLS negotiation");
-    if (conn_starttls(p->c) < 0) {
-        p->done = 1;
-        p->code = EXIT_TEMP;
-        return;
-    }
-    forget_user(p);
+    static const char *const replies[] = {
+        "-ERR TLS already active", "-ERR STLS not offered",
+        "-ERR TLS not available", "+OK Begin TLS negotiation"};
+    if (conn_starttls(p->c, replies))
+        forget_user(p);
 }
 
 static void check(struct pop3 *p)
@@ -103,16 +59,16 @@ static void check(struct pop3 *p)
      * be taken back from it. */
     if (conn_pending(p->c)) {
         sasl_wipe(&p->cr);
-        reply(p, "-ERR nothing may follow the password before its reply");
+        conn_say(p->c, "-ERR nothing may follow the password before its reply");
         return;
     }
     struct outcome o = attempt_run(p->cfg, p->c, &p->cr, p->stamp, NULL);
     if (o.verdict == VERDICT_EXITED) {
-        finish(p, NULL, o.code);
+        conn_end(p->c, NULL, o.code);
         return;
     }
     if (o.verdict == VERDICT_CRASHED) {
-        finish(p, "-ERR temporary authentication failure", EXIT_TEMP);
+        conn_end(p->c, "-ERR temporary authentication failure", EXIT_TEMP);
         return;
     }
     attempt_pause(p->cfg);
@@ -120,9 +76,9 @@ static void check(struct pop3 *p)
                            ? "-ERR authorization failed"
                            : "-ERR temporary authentication failure";
     if (++p->failures >= p->cfg->tries)
-        finish(p, text, EXIT_REJECTED);
+        conn_end(p->c, text, EXIT_REJECTED);
     else
-        reply(p, text);
+        conn_say(p->c, text);
 }
 
 static void pop3_user(struct pop3 *p, const struct command *cmd)
@@ -130,22 +86,22 @@ static void pop3_user(struct pop3 *p, const struct command *cmd)
     forget_user(p);
     if (sasl_clear(cmd->arg, cmd->arglen, &p->cr, 0) != SASL_OK) {
         sasl_wipe(&p->cr);
-        reply(p, "-ERR Syntax: USER name");
+        conn_say(p->c, "-ERR Syntax: USER name");
         return;
     }
     p->have_user = 1;
-    reply(p, "+OK");
+    conn_say(p->c, "+OK");
 }
 
 static void pop3_pass(struct pop3 *p, const struct command *cmd)
 {
     if (!p->have_user) {
-        reply(p, "-ERR USER first");
+        conn_say(p->c, "-ERR USER first");
         return;
     }
     if (sasl_clear(cmd->arg, cmd->arglen, &p->cr, 1) != SASL_OK) {
         forget_user(p);
-        reply(p, "-ERR Syntax: PASS password");
+        conn_say(p->c, "-ERR Syntax: PASS password");
         return;
     }
     check(p);
@@ -158,20 +114,20 @@ static void pop3_auth(struct pop3 *p, const struct command *cmd)
     command_split(cmd->arg, cmd->arglen, &mech);
     static const char *const mechs[] = {"PLAIN", NULL};
     if (!mech.verblen || command_find(&mech, mechs) < 0) {
-        reply(p, "-ERR unsupported authentication mechanism");
+        conn_say(p->c, "-ERR unsupported authentication mechanism");
         return;
     }
     const char *line = mech.arg;
     size_t len = mech.arglen;
     if (!mech.has_arg) {
-        reply(p, "+ ");
+        conn_say(p->c, "+ ");
         enum lr_status st = conn_getline(p->c, &line, &len);
         if (st == LR_TOOLONG) {
-            reply(p, "-ERR line too long");
+            conn_say(p->c, "-ERR line too long");
             return;
         }
         if (st != LR_LINE) {
-            finish(p, NULL, st == LR_TIMEOUT ? EXIT_SERVER_TIMEOUT : 0);
+            conn_end(p->c, NULL, st == LR_TIMEOUT ? EXIT_SERVER_TIMEOUT : 0);
             return;
         }
     }
@@ -180,13 +136,13 @@ static void pop3_auth(struct pop3 *p, const struct command *cmd)
         check(p);
         return;
     case SASL_CANCELLED:
-        reply(p, "-ERR authentication cancelled");
+        conn_say(p->c, "-ERR authentication cancelled");
         break;
     case SASL_AUTHZ:
-        reply(p, "-ERR authorization identity must be the user name");
+        conn_say(p->c, "-ERR authorization identity must be the user name");
         break;
     default:
-        reply(p, "-ERR invalid base64 or SASL message");
+        conn_say(p->c, "-ERR invalid base64 or SASL message");
         break;
     }
     forget_user(p);
@@ -200,12 +156,13 @@ static void command(struct pop3 *p, const char *line, size_t len)
 {
     struct command cmd;
     if (command_split(line, len, &cmd) < 0) {
-        reply(p, "-ERR NUL character in command");
+        conn_say(p->c, "-ERR NUL character in command");
         return;
     }
     int v = command_find(&cmd, verbs);
-    if (tls_blocks(p) && (v == V_USER || v == V_PASS || v == V_AUTH)) {
-        reply(p, tls_first);
+    if (conn_tls_required(p->c) &&
+        (v == V_USER || v == V_PASS || v == V_AUTH)) {
+        conn_say(p->c, tls_first);
         return;
     }
     if (v != V_PASS && v != V_USER)
@@ -218,7 +175,7 @@ static void command(struct pop3 *p, const char *line, size_t len)
         pop3_stls(p);
         return;
     case V_QUIT:
-        finish(p, "+OK", 0);
+        conn_end(p->c, "+OK", 0);
         return;
     case V_USER:
         pop3_user(p, &cmd);
@@ -230,10 +187,10 @@ static void command(struct pop3 *p, const char *line, size_t len)
         pop3_auth(p, &cmd);
         return;
     case V_APOP:
-        reply(p, "-ERR APOP not supported");
+        conn_say(p->c, "-ERR APOP not supported");
         return;
     default:
-        reply(p, "-ERR authorization first");
+        conn_say(p->c, "-ERR authorization first");
         return;
     }
 }
@@ -244,8 +201,8 @@ int pop3_serve(const struct config *cfg, struct conn *c)
     attempt_stamp(p.stamp, sizeof p.stamp, cfg->greeting);
     char greeting[sizeof p.stamp + 8];
     snprintf(greeting, sizeof greeting, "+OK %s", p.stamp);
-    reply(&p, greeting);
-    while (!p.done) {
+    conn_say(c, greeting);
+    while (!c->done) {
         const char *line;
         size_t len;
         switch (conn_getline(c, &line, &len)) {
@@ -253,19 +210,20 @@ int pop3_serve(const struct config *cfg, struct conn *c)
             command(&p, line, len);
             break;
         case LR_TOOLONG:
-            reply(&p, "-ERR line too long");
+            conn_say(c, "-ERR line too long");
             break;
         case LR_TIMEOUT:
-            finish(&p, "-ERR timeout, closing connection", EXIT_SERVER_TIMEOUT);
+            conn_end(c, "-ERR timeout, closing connection",
+                     EXIT_SERVER_TIMEOUT);
             break;
         case LR_EOF:
-            finish(&p, NULL, 0);
+            conn_end(c, NULL, 0);
             break;
         default:
-            finish(&p, NULL, c->broken ? 0 : EXIT_TEMP);
+            conn_end(c, NULL, c->broken ? 0 : EXIT_TEMP);
             break;
         }
     }
     forget_user(&p);
-    return p.code;
+    return c->code;
 }

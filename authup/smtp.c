@@ -13,8 +13,6 @@ struct smtp {
     struct conn *c;
     char helo[HELO_MAX + 1]; /* the client's EHLO or HELO line, or "" */
     unsigned failures;
-    int done; /* the session is over: exit with code */
-    int code;
 };
 
 static const char too_long[] = "500 5.5.2 line too long";
@@ -27,51 +25,23 @@ static const char cancelled[] = "501 5.0.0 Authentication cancelled";
 static const char rejected[] = "535 5.7.8 Authentication credentials invalid";
 static const char tempfail[] = "454 4.7.0 Temporary authentication failure";
 
-static void reply(struct smtp *s, const char *line)
-{
-    if (conn_reply(s->c, line) < 0) {
-        s->done = 1;
-        s->code = 0; /* the client is gone */
-    }
-}
-
-static void finish(struct smtp *s, const char *line, int code)
-{
-    if (line)
-        reply(s, line);
-    conn_flush(s->c);
-    s->done = 1;
-    s->code = code;
-}
-
-static int tls_blocks(const struct smtp *s)
-{
-    return s->c->tls.level == TLS_REQUIRED;
-}
-
-static int tls_offered(const struct smtp *s)
-{
-    enum tls_level l = s->c->tls.level;
-    return (l == TLS_OFFERED || l == TLS_REQUIRED) && s->c->tls.available;
-}
-
 static void say_greeting(struct smtp *s, const char *code, const char *tail)
 {
     char line[GREETING_MAX + 32];
     snprintf(line, sizeof line, "%s%s%s", code, s->cfg->greeting, tail);
-    reply(s, line);
+    conn_say(s->c, line);
 }
 
 static void smtp_ehlo(struct smtp *s)
 {
     const char *extra[4];
     size_t nextra = 0;
-    if (!tls_blocks(s)) {
+    if (!conn_tls_required(s->c)) {
         extra[nextra++] = "AUTH PLAIN LOGIN";
         if (s->cfg->broken_clients)
             extra[nextra++] = "AUTH=PLAIN LOGIN";
     }
-    if (tls_offered(s))
+    if (conn_tls_offered(s->c))
         extra[nextra++] = "STARTTLS";
     size_t total = s->cfg->ncaps + nextra;
     say_greeting(s, total ? "250-" : "250 ", "");
@@ -80,7 +50,7 @@ static void smtp_ehlo(struct smtp *s)
             i < s->cfg->ncaps ? s->cfg->caps[i] : extra[i - s->cfg->ncaps];
         char line[CAP_LINE_MAX + 8];
         snprintf(line, sizeof line, "250%c%s", i + 1 < total ? '-' : ' ', cap);
-        reply(s, line);
+        conn_say(s->c, line);
     }
 }
 
@@ -93,8 +63,8 @@ static void smtp_hello(struct smtp *s, const struct command *cmd, int ehlo)
     for (size_t i = 0; ok && i < cmd->arglen; i++)
         ok = (unsigned char)cmd->arg[i] >= 0x20 && cmd->arg[i] != 0x7f;
     if (!ok) {
-        reply(s, ehlo ? "501 5.5.4 Syntax: EHLO hostname"
-                      : "501 5.5.4 Syntax: HELO hostname");
+        conn_say(s->c, ehlo ? "501 5.5.4 Syntax: EHLO hostname"
+                            : "501 5.5.4 Syntax: HELO hostname");
         return;
     }
     snprintf(s->helo, sizeof s->helo, "%s %.*s", ehlo ? "EHLO" : "HELO",
@@ -107,25 +77,11 @@ static void smtp_hello(struct smtp *s, const struct command *cmd, int ehlo)
 
 static void smtp_starttls(struct smtp *s)
 {
-    if (s->c->tls.level == TLS_ACTIVE) {
-        reply(s, "503 5.5.1 TLS already active");
-        return;
-    }
-    if (s->c->tls.level == TLS_NONE) {
-        reply(s, "502 5.5.1 STARTTLS not offered");
-        return;
-    }
-    if (!s->c->tls.available) {
-        finish(s, "454 4.7.0 TLS not available", EXIT_TEMP);
-        return;
-    }
-    reply(s, "220 2.0.0 Ready to start TLS");
-    if (conn_starttls(s->c) < 0) {
-        s->done = 1;
-        s->code = EXIT_TEMP;
-        return;
-    }
-    s->helo[0] = 0; /* RFC 3207 4.2: the client starts over with EHLO */
+    static const char *const replies[] = {
+        "503 5.5.1 TLS already active", "502 5.5.1 STARTTLS not offered",
+        "454 4.7.0 TLS not available", "220 2.0.0 Ready to start TLS"};
+    if (conn_starttls(s->c, replies))
+        s->helo[0] = 0; /* RFC 3207 4.2: the client starts over with EHLO */
 }
 
 /* Reads one SASL response line after a 334 challenge. 1 with the line, 0
@@ -133,18 +89,18 @@ static void smtp_starttls(struct smtp *s)
 static int sasl_line(struct smtp *s, const char *challenge, const char **line,
                      size_t *len)
 {
-    reply(s, challenge);
-    if (s->done)
+    conn_say(s->c, challenge);
+    if (s->c->done)
         return 0;
     enum lr_status st = conn_getline(s->c, line, len);
     if (st == LR_LINE)
         return 1;
     if (st == LR_TOOLONG)
-        reply(s, too_long);
+        conn_say(s->c, too_long);
     else if (st == LR_TIMEOUT)
-        finish(s, timed_out, EXIT_SERVER_TIMEOUT);
+        conn_end(s->c, timed_out, EXIT_SERVER_TIMEOUT);
     else
-        finish(s, NULL, st == LR_EOF ? 0 : EXIT_TEMP);
+        conn_end(s->c, NULL, st == LR_EOF ? 0 : EXIT_TEMP);
     return 0;
 }
 
@@ -175,8 +131,8 @@ static void answer_outcome(struct smtp *s, const struct outcome *o)
 {
     if (o->session) {
         /* The session ran: what it said stands, whatever its exit. */
-        s->done = 1;
-        s->code = o->verdict == VERDICT_CRASHED ? EXIT_TEMP : o->code;
+        s->c->done = 1;
+        s->c->code = o->verdict == VERDICT_CRASHED ? EXIT_TEMP : o->code;
         if (o->code != EXIT_GREETING_TEMP && o->code != EXIT_GREETING_PERM &&
             o->code != EXIT_SERVER_TIMEOUT)
             return;
@@ -186,15 +142,16 @@ static void answer_outcome(struct smtp *s, const struct outcome *o)
     case VERDICT_TEMPFAIL:
         attempt_pause(s->cfg);
         if (++s->failures >= s->cfg->tries)
-            finish(s,
-                   "421 4.7.0 Too many failed authentication attempts, "
-                   "closing connection",
-                   EXIT_REJECTED);
+            conn_end(s->c,
+                     "421 4.7.0 Too many failed authentication attempts, "
+                     "closing connection",
+                     EXIT_REJECTED);
         else
-            reply(s, o->verdict == VERDICT_REJECTED ? rejected : tempfail);
+            conn_say(s->c,
+                     o->verdict == VERDICT_REJECTED ? rejected : tempfail);
         return;
     case VERDICT_CRASHED:
-        finish(s, tempfail, EXIT_TEMP);
+        conn_end(s->c, tempfail, EXIT_TEMP);
         return;
     case VERDICT_EXITED:
         break;
@@ -202,31 +159,34 @@ static void answer_outcome(struct smtp *s, const struct outcome *o)
     /* The session ran; a few exit codes say the server behind gave up. */
     switch (o->code) {
     case EXIT_GREETING_TEMP:
-        finish(s, "421 4.3.0 Server unavailable, closing connection", o->code);
+        conn_end(s->c, "421 4.3.0 Server unavailable, closing connection",
+                 o->code);
         return;
     case EXIT_GREETING_PERM:
-        finish(s, "554 5.3.0 Server refused the session", o->code);
+        conn_end(s->c, "554 5.3.0 Server refused the session", o->code);
         return;
     case EXIT_SERVER_TIMEOUT:
-        finish(s, "421 4.4.2 Server timed out, closing connection", o->code);
+        conn_end(s->c, "421 4.4.2 Server timed out, closing connection",
+                 o->code);
         return;
     case EXIT_RULES:
-        finish(s, "421 4.3.5 Server configuration error, closing connection",
-               o->code);
+        conn_end(s->c,
+                 "421 4.3.5 Server configuration error, closing connection",
+                 o->code);
         return;
     }
-    s->done = 1;
-    s->code = o->code;
+    s->c->done = 1;
+    s->c->code = o->code;
 }
 
 static void smtp_auth(struct smtp *s, const struct command *cmd)
 {
-    if (tls_blocks(s)) {
-        reply(s, tls_first);
+    if (conn_tls_required(s->c)) {
+        conn_say(s->c, tls_first);
         return;
     }
     if (!s->helo[0]) {
-        reply(s, "503 5.5.1 Send EHLO first");
+        conn_say(s->c, "503 5.5.1 Send EHLO first");
         return;
     }
     struct command mech;
@@ -234,8 +194,9 @@ static void smtp_auth(struct smtp *s, const struct command *cmd)
     static const char *const mechs[] = {"PLAIN", "LOGIN", NULL};
     int m = mech.verblen ? command_find(&mech, mechs) : -1;
     if (m < 0) {
-        reply(s, mech.verblen ? "504 5.5.4 Unrecognized authentication type"
-                              : "501 5.5.4 Syntax: AUTH mechanism");
+        conn_say(s->c, mech.verblen
+                           ? "504 5.5.4 Unrecognized authentication type"
+                           : "501 5.5.4 Syntax: AUTH mechanism");
         return;
     }
     struct sasl_creds cr;
@@ -245,11 +206,12 @@ static void smtp_auth(struct smtp *s, const struct command *cmd)
     if (st != SASL_OK) {
         sasl_wipe(&cr);
         if (st == SASL_CANCELLED)
-            reply(s, cancelled);
+            conn_say(s->c, cancelled);
         else if (st == SASL_AUTHZ)
-            reply(s, "535 5.7.8 Authorization identity must be the user name");
+            conn_say(s->c,
+                     "535 5.7.8 Authorization identity must be the user name");
         else if (st >= 0)
-            reply(s, bad_b64);
+            conn_say(s->c, bad_b64);
         return;
     }
     /* RFC 2920 3.1: AUTH ends a pipelined group. What follows it cannot
@@ -257,8 +219,8 @@ static void smtp_auth(struct smtp *s, const struct command *cmd)
      * is refused and the commands are answered here. */
     if (conn_pending(s->c)) {
         sasl_wipe(&cr);
-        reply(s, "503 5.5.0 AUTH must be the last command of a group: "
-                 "wait for its reply");
+        conn_say(s->c, "503 5.5.0 AUTH must be the last command of a group: "
+                       "wait for its reply");
         return;
     }
     char stamp[GREETING_MAX + 64];
@@ -287,13 +249,13 @@ static void command(struct smtp *s, const char *line, size_t len)
 {
     struct command cmd;
     if (command_split(line, len, &cmd) < 0) {
-        reply(s, nul_in_command);
+        conn_say(s->c, nul_in_command);
         return;
     }
     int v = command_find(&cmd, (const char *const *)verbs);
     int before_tls = v >= V_EHLO && v <= V_QUIT && v != V_AUTH;
-    if (tls_blocks(s) && !before_tls && v >= 0) {
-        reply(s, tls_first);
+    if (conn_tls_required(s->c) && !before_tls && v >= 0) {
+        conn_say(s->c, tls_first);
         return;
     }
     switch (v) {
@@ -309,21 +271,21 @@ static void command(struct smtp *s, const char *line, size_t len)
         return;
     case V_NOOP:
     case V_RSET:
-        reply(s, "250 2.0.0 ok");
+        conn_say(s->c, "250 2.0.0 ok");
         return;
     case V_HELP:
-        reply(s, "214 2.0.0 authup: send EHLO, then AUTH PLAIN or AUTH "
-                 "LOGIN");
+        conn_say(s->c, "214 2.0.0 authup: send EHLO, then AUTH PLAIN or AUTH "
+                       "LOGIN");
         return;
     case V_QUIT:
         say_greeting(s, "221 2.0.0 ", "");
-        finish(s, NULL, 0);
+        conn_end(s->c, NULL, 0);
         return;
     case -1:
-        reply(s, "502 5.5.1 Unrecognized command");
+        conn_say(s->c, "502 5.5.1 Unrecognized command");
         return;
     default:
-        reply(s, tls_blocks(s) ? tls_first : auth_first);
+        conn_say(s->c, conn_tls_required(s->c) ? tls_first : auth_first);
         return;
     }
 }
@@ -332,7 +294,7 @@ int smtp_serve(const struct config *cfg, struct conn *c)
 {
     struct smtp s = {.cfg = cfg, .c = c};
     say_greeting(&s, "220 ", " ESMTP");
-    while (!s.done) {
+    while (!c->done) {
         const char *line;
         size_t len;
         switch (conn_getline(c, &line, &len)) {
@@ -340,18 +302,18 @@ int smtp_serve(const struct config *cfg, struct conn *c)
             command(&s, line, len);
             break;
         case LR_TOOLONG:
-            reply(&s, too_long);
+            conn_say(c, too_long);
             break;
         case LR_TIMEOUT:
-            finish(&s, timed_out, EXIT_SERVER_TIMEOUT);
+            conn_end(c, timed_out, EXIT_SERVER_TIMEOUT);
             break;
         case LR_EOF:
-            finish(&s, NULL, 0);
+            conn_end(c, NULL, 0);
             break;
         default:
-            finish(&s, NULL, c->broken ? 0 : EXIT_TEMP);
+            conn_end(c, NULL, c->broken ? 0 : EXIT_TEMP);
             break;
         }
     }
-    return s.code;
+    return c->code;
 }
