@@ -24,10 +24,9 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
-from benchlib import table
+from benchlib import mail_setup, table
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
@@ -35,20 +34,7 @@ QUICK = "--quick" in sys.argv
 BIN = os.path.join(BUILD, "bin")
 FAST = os.path.join(BUILD, "bench", "fastsmtpd")
 
-tmp = tempfile.mkdtemp(prefix="bench.")
-os.chmod(tmp, 0o755)  # the server runs as the bench user, uid 65534
-ctl = os.path.join(tmp, "control")
-os.makedirs(ctl)
-for name, text in (("me", "bench.example\n"), ("smtpcapabilities",
-                                               "PIPELINING\n")):
-    with open(os.path.join(ctl, name), "w") as fh:
-        fh.write(text)
-shutil.copy(os.path.join(TOP, "examples", "fixsmtpio"), ctl)
-ENV = {"PATH": BIN + ":" + os.environ["PATH"], "CONTROLDIR": ctl,
-       "AUTHUP_PAUSE": "0"}
-subprocess.run([os.path.join(BIN, "cdbpasswd"), "add", "bench", "65534",
-                "65534", "/"], input=b"bench password\n", env=ENV,
-               check=True)
+tmp, ENV = mail_setup(BUILD)
 
 BODY = b"Subject: bench\r\n\r\n" + b"".join(
     b"%078d\r\n" % i for i in range(128))  # 10 KiB

@@ -26,13 +26,12 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 sys.path.insert(0, os.path.join(TOP, "t"))
-from benchlib import table  # noqa: E402
+from benchlib import mail_setup, table  # noqa: E402
 from tlsfixture import make_ca, make_cert  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -41,23 +40,11 @@ FAST = os.path.join(BUILD, "bench", "fastsmtpd")
 N = 20 if QUICK else 100
 OPEN = 20
 
-tmp = tempfile.mkdtemp(prefix="bench.")
-os.chmod(tmp, 0o755)
-ctl = os.path.join(tmp, "control")
-os.makedirs(ctl)
-for name, text in (("me", "bench.example\n"), ("smtpcapabilities",
-                                               "PIPELINING\n")):
-    with open(os.path.join(ctl, name), "w") as fh:
-        fh.write(text)
-shutil.copy(os.path.join(TOP, "examples", "fixsmtpio"), ctl)
+tmp, ENV = mail_setup(BUILD)
 ca = make_ca(tmp)
 cert = make_cert(tmp, "mx", ca, kind="ecdsa", dns=["mx.example.org"])
-ENV = {"PATH": BIN + ":" + os.environ["PATH"], "CONTROLDIR": ctl,
-       "AUTHUP_PAUSE": "0", "UCSPITLS": "!", "CERTFILE": cert.cert,
-       "KEYFILE": cert.key, "TLS_UID": "64011", "TLS_GID": "64011"}
-subprocess.run([os.path.join(BIN, "cdbpasswd"), "add", "bench", "65534",
-                "65534", "/"], input=b"bench password\n", env=ENV,
-               check=True, capture_output=True)
+ENV.update({"UCSPITLS": "!", "CERTFILE": cert.cert, "KEYFILE": cert.key,
+            "TLS_UID": "64011", "TLS_GID": "64011"})
 CTX = ssl.create_default_context(cafile=ca.cert)
 CTX.check_hostname = False
 BODY = b"Subject: bench\r\n\r\n" + b"".join(
