@@ -386,6 +386,27 @@ for inject in ("RSET\r\n", "MAIL FROM:<x@example.org>\r\n",
         "%s: no server saw the injected bytes" % name)
 fake.stop()
 
+# A fresh server that refuses the session after STARTTLS: its greeting is
+# shown inside TLS at once, stands for the reply to the client's next
+# command, and the session ends as the server decided (the stand-in, since
+# msmtpd always greets 220).
+refusing = os.path.join(TMP, "refusing")
+with open(refusing, "w") as fh:
+    fh.write("#!/bin/sh\n[ -n \"$FIXSMTPIOTLS\" ] && exec %s --greeting "
+             "'421 fake.example closing down'\nexec %s\n" %
+             (helper("fakesmtpd"), helper("fakesmtpd")))
+os.chmod(refusing, 0o755)
+ref = TCPServer(prog("ucspitlsd") + prog("fixsmtpio") + [refusing],
+                env=environ(UCSPITLS="", **tlsenv), name="refusing")
+s = Session(ref.port, tls, NAME)
+s.send("EHLO client.example\r\n")
+is_(s.reply(), "421 fake.example closing down",
+    "refused after STARTTLS: the fresh server's 421 inside TLS")
+is_(s.eof()[0], b"", "refused after STARTTLS: no reply of its own for EHLO, "
+    "the end")
+is_(ref.ends(1), [1], "refused after STARTTLS: exit 1, the server's")
+ref.stop()
+
 # TLS required: 530 before STARTTLS, replies in order under pipelining
 # (fixsmtpio's own 530s between the server's replies), nothing refused
 # reaching the server, and mail going through after STARTTLS.
