@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "clock.h"
@@ -108,6 +110,29 @@ enum lr_status conn_getline(struct conn *c, const char **line, size_t *len)
 size_t conn_pending(const struct conn *c)
 {
     return lr_pending(&c->in);
+}
+
+enum lr_status conn_skip(struct conn *c, uint64_t n)
+{
+    for (;;) {
+        const char *p;
+        n -= lr_raw(&c->in, &p, n < SIZE_MAX ? (size_t)n : SIZE_MAX);
+        if (n == 0)
+            return LR_LINE;
+        if (ob_pending(&c->out) && conn_flush(c) < 0)
+            return LR_ERROR;
+        struct pollfd pfd = {.fd = 0, .events = POLLIN};
+        int r = poll(&pfd, 1, clock_poll_timeout(deadline(c)));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r == 0 ? LR_TIMEOUT : LR_ERROR;
+        ssize_t got = lr_fill(&c->in, 0);
+        if (got == 0 || (got < 0 && errno == ECONNRESET))
+            return LR_EOF;
+        if (got < 0 && errno != EAGAIN && errno != EINTR)
+            return LR_ERROR;
+    }
 }
 
 int conn_handoff(struct conn *c)

@@ -50,6 +50,11 @@ void conn_end(struct conn *c, const char *line, int code);
 enum lr_status conn_getline(struct conn *c, const char **line, size_t *len);
 /* Bytes the client sent that no command has taken yet. */
 size_t conn_pending(const struct conn *c);
+/* Drops the next n bytes the client sends (the chunk of a BDAT that is
+ * refused), after writing the queued replies, each read within the idle
+ * deadline: LR_LINE once they are gone, else LR_EOF, LR_TIMEOUT or
+ * LR_ERROR. */
+enum lr_status conn_skip(struct conn *c, uint64_t n);
 
 /* Before and after a program runs on the connection: flushes, makes the
  * descriptors blocking; then non-blocking again. */

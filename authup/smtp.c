@@ -1,6 +1,8 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "attempt.h"
 #include "command.h"
 #include "exitcodes.h"
@@ -238,12 +240,35 @@ enum verb {
     V_RSET,
     V_HELP,
     V_QUIT,
+    V_BDAT,
     V_MAIL /* and the other mail commands after it */
 };
 static const char *const verbs[] = {"EHLO", "HELO", "AUTH", "STARTTLS", "NOOP",
-                                    "RSET", "HELP", "QUIT", "MAIL",     "RCPT",
-                                    "DATA", "BDAT", "VRFY", "EXPN",     "ETRN",
+                                    "RSET", "HELP", "QUIT", "BDAT",     "MAIL",
+                                    "RCPT", "DATA", "VRFY", "EXPN",     "ETRN",
                                     "TURN", "ATRN", "BURL", NULL};
+
+/* A BDAT's chunk follows it whatever the reply (RFC 3030): refused, it is
+ * dropped by its size, never read as commands. A BDAT whose argument is
+ * not "size [LAST]" has no chunk to drop. */
+static void skip_chunk(struct smtp *s, const struct command *cmd)
+{
+    uint64_t size = 0;
+    size_t i = 0;
+    for (; i < cmd->arglen && cmd->arg[i] >= '0' && cmd->arg[i] <= '9'; i++) {
+        if (size > (UINT64_MAX - 9) / 10)
+            return;
+        size = size * 10 + (uint64_t)(cmd->arg[i] - '0');
+    }
+    int last = cmd->arglen - i == 5 && ascii_caseeq(cmd->arg + i, " LAST", 5);
+    if (i == 0 || (i < cmd->arglen && !last))
+        return;
+    enum lr_status st = conn_skip(s->c, size);
+    if (st == LR_TIMEOUT)
+        conn_end(s->c, timed_out, EXIT_SERVER_TIMEOUT);
+    else if (st != LR_LINE)
+        conn_end(s->c, NULL, st == LR_EOF || s->c->broken ? 0 : EXIT_TEMP);
+}
 
 static void command(struct smtp *s, const char *line, size_t len)
 {
@@ -256,6 +281,8 @@ static void command(struct smtp *s, const char *line, size_t len)
     int before_tls = v >= V_EHLO && v <= V_QUIT && v != V_AUTH;
     if (conn_tls_required(s->c) && !before_tls && v >= 0) {
         conn_say(s->c, tls_first);
+        if (v == V_BDAT)
+            skip_chunk(s, &cmd);
         return;
     }
     switch (v) {
@@ -283,6 +310,10 @@ static void command(struct smtp *s, const char *line, size_t len)
         return;
     case -1:
         conn_say(s->c, "502 5.5.1 Unrecognized command");
+        return;
+    case V_BDAT:
+        conn_say(s->c, auth_first);
+        skip_chunk(s, &cmd);
         return;
     default:
         conn_say(s->c, conn_tls_required(s->c) ? tls_first : auth_first);

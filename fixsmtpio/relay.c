@@ -78,7 +78,7 @@ static int finish(struct relay *r, int stopped_by_us)
 
 static int say_and_finish(struct relay *r, const char *line, int code)
 {
-    if (!r->client_eof)
+    if (line && !r->client_eof)
         session_say(r->s, line);
     flush_client(r);
     relay_stop_server(r, STOP_GRACE_MS);
@@ -195,9 +195,10 @@ int relay_run(struct relay *r)
         if (s->finished)
             return finish(r, 1);
         if (s->starttls) {
+            /* After the 220 the client speaks TLS: a plaintext reply
+             * would only reach it as garbage among TLS records. */
             if (handle_starttls(r) < 0)
-                return say_and_finish(r, "454 4.7.0 TLS not available",
-                                      EXIT_TEMP);
+                return say_and_finish(r, NULL, EXIT_TEMP);
             set_nonblocking(r->client_in);
             set_nonblocking(r->client_out);
             deadline = clock_ms() + r->timeout_ms;

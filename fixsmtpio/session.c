@@ -320,6 +320,15 @@ static int parse_bdat(const char *line, size_t len, uint64_t *size)
     return 1;
 }
 
+/* A chunk of size bytes follows; skipped (never forwarded) with discard.
+ * Either way its bytes are data, never read as commands. */
+static void bdat_chunk(struct session *s, uint64_t size, int discard)
+{
+    s->bdat_left = size;
+    s->state = size ? CLIENT_BDAT : CLIENT_COMMAND;
+    s->bdat_discard = discard;
+}
+
 /* Commands that TLS-required mode lets through before STARTTLS. */
 static int allowed_before_tls(enum verb v)
 {
@@ -360,20 +369,21 @@ static void command(struct session *s, const char *line, size_t len)
         }
         return;
     }
+    uint64_t size;
     if (s->tls == TLS_REQUIRED && !allowed_before_tls(verb)) {
+        /* A refused BDAT's chunk comes all the same. */
+        if (verb == VERB_BDAT && parse_bdat(line, len, &size))
+            bdat_chunk(s, size, 1);
         queue_local(s, LOCAL_TLS_FIRST);
         return;
     }
     enum request_kind kind = REQ_COMMAND;
     if (verb == VERB_BDAT) {
-        uint64_t size;
         if (!parse_bdat(line, len, &size)) {
             queue_local(s, LOCAL_BDAT_SYNTAX);
             return;
         }
-        s->bdat_left = size;
-        s->state = size ? CLIENT_BDAT : CLIENT_COMMAND;
-        s->bdat_discard = !s->chunking;
+        bdat_chunk(s, size, !s->chunking);
         if (s->bdat_discard) {
             /* A server that did not offer CHUNKING would read the chunk as
              * commands: it never gets to see it. */

@@ -24,12 +24,14 @@ void tlsenv_setup(struct tlsenv *t)
     }
     unsetenv("UCSPITLS");
     unsetenv("DISABLETLS");
-    if (t->level == TLS_OFFERED || t->level == TLS_REQUIRED) {
-        t->available = ucspitls_find(&t->u) == UCSPITLS_OK;
-        unsetenv("SSLCTLFD");
-        unsetenv("SSLREADFD");
-        unsetenv("SSLWRITEFD");
-    }
+    /* Whether or not TLS may start, the programs run later get neither
+     * the descriptors nor the variables naming them. */
+    int found = ucspitls_find(&t->u) == UCSPITLS_OK;
+    t->available =
+        found && (t->level == TLS_OFFERED || t->level == TLS_REQUIRED);
+    unsetenv("SSLCTLFD");
+    unsetenv("SSLREADFD");
+    unsetenv("SSLWRITEFD");
 }
 
 /* Puts from (3 or above) onto to (0 or 1); dup2 leaves it inheritable. */

@@ -31,10 +31,10 @@ struct tlsenv {
 };
 
 /* Reads the level. UCSPITLS and DISABLETLS are removed from the
- * environment, so that programs run later never see them. When TLS may
- * start, the descriptors are looked up and made close-on-exec, and
- * SSLCTLFD, SSLREADFD and SSLWRITEFD are removed from the environment too:
- * no program run later can use them. */
+ * environment, so that programs run later never see them. At every level
+ * the descriptors are looked up and made close-on-exec, and SSLCTLFD,
+ * SSLREADFD and SSLWRITEFD are removed from the environment too: no
+ * program run later can use them, whether or not TLS may start. */
 void tlsenv_setup(struct tlsenv *t);
 
 /* Starts TLS on the client connection: writes "Y", reads the variables

@@ -13,7 +13,9 @@
 static const char s6_sni[] = "SSL_TLS_SNI_SERVERNAME";
 static const char sni[] = "SSL_TLS_SNI";
 
-/* A descriptor number from the environment: digits only, an open fd. */
+/* A descriptor number from the environment: digits only, an open fd
+ * above 2 (0 and 1 are the connection, 2 the log: never UCSPI-TLS's, and
+ * never to be made close-on-exec). */
 static int env_fd(const char *name)
 {
     const char *s = getenv(name);
@@ -24,6 +26,7 @@ static int env_fd(const char *name)
         fd = fd * 10 + (*s - '0');
         if (fd > INT_MAX) return -1;
     }
+    if (fd < 3) return -1;
     int flags = fcntl((int)fd, F_GETFD);
     if (flags < 0) return -1;
     if (!(flags & FD_CLOEXEC) &&

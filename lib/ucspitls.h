@@ -52,8 +52,9 @@ struct ucspitls {
 };
 
 /* Finds the three descriptors in the environment and sets close-on-exec on
- * them, so that programs the caller runs never inherit them. UCSPITLS_OK,
- * or UCSPITLS_UNAVAILABLE (u is then left with -1 in every field). */
+ * them, so that programs the caller runs never inherit them; 0, 1 and 2 are
+ * never taken for them. UCSPITLS_OK, or UCSPITLS_UNAVAILABLE (u is then
+ * left with -1 in every field). */
 enum ucspitls_status ucspitls_find(struct ucspitls *u);
 
 /* Starts TLS: writes "Y" on the control socket, then reads the variable

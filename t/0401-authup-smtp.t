@@ -64,7 +64,8 @@ is_(c.cmd("HELO client.example"), "250 mx.example.org", "HELO")
 is_(c.cmd("NOOP"), "250 2.0.0 ok", "NOOP")
 is_(c.cmd("RSET"), "250 2.0.0 ok", "RSET")
 like(c.cmd("HELP"), r"^214 2\.0\.0 ", "HELP: one 214 line")
-for verb in ("RCPT TO:<b@example.net>", "DATA", "VRFY alice", "BDAT 10"):
+for verb in ("RCPT TO:<b@example.net>", "DATA", "VRFY alice",
+             "BDAT 12\r\nQUIT\r\nNOOP"):  # its chunk: QUIT, NOOP
     is_(c.cmd(verb), "530 5.7.0 Authentication required",
         "%s before AUTH: 530" % verb.split()[0])
 is_(c.cmd("XYZZY"), "502 5.5.1 Unrecognized command", "unknown command")

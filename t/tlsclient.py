@@ -9,13 +9,17 @@
 A Session speaks the line protocol of t/helpers/tlsecho (an SMTP-like
 greeting and replies) over a socket, in clear until starttls() and over
 python's ssl after it. context() makes a client SSLContext; children()
-and find_marked() find the TLS engine's process for /proc checks."""
+and find_marked() find the TLS engine's process for /proc checks, fds()
+and descendants() what a process holds and runs. client_hello() and
+tls_records() make and check TLS bytes; converse() drives a command-line
+client (openssl s_client, gnutls-cli)."""
 
 import hashlib
 import os
 import selectors
 import socket
 import ssl
+import subprocess
 import time
 
 
@@ -238,3 +242,109 @@ def find_marked(name, value):
         except OSError:
             pass
     return sorted(out)
+
+
+def client_hello(ctx=None, hostname=None):
+    """The first flight of a real client (its ClientHello), made in memory,
+    and the SSLObject to go on with: (bytes, obj, incoming, outgoing)."""
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = (ctx or context()).wrap_bio(inc, out, server_hostname=hostname)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read(), obj, inc, out
+
+
+def tls_records(data):
+    """data cut into TLS records [(content type, length)], or None when it
+    is not a whole number of records: one byte of plaintext among them, or
+    a record cut short, and it is not."""
+    out, i = [], 0
+    while i < len(data):
+        if len(data) - i < 5 or data[i] not in (20, 21, 22, 23) or \
+                data[i + 1] != 3:
+            return None
+        n = int.from_bytes(data[i + 3:i + 5], "big")
+        if len(data) - i - 5 < n:
+            return None
+        out.append((data[i], n))
+        i += 5 + n
+    return out
+
+
+def fds(pid):
+    """pid's open descriptors: {fd: what it is}, where what is "pipe",
+    "socket", "anon_inode:[pidfd]" and such, or a file's path."""
+    out = {}
+    try:
+        names = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return out
+    for name in names:
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, name))
+        except OSError:
+            continue
+        out[int(name)] = target.split(":[")[0] if target.startswith(
+            ("pipe:", "socket:")) else target
+    return out
+
+
+def descendants(pid):
+    """Every process under pid: {pid: (name, parent pid)}."""
+    tree = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as fh:
+                st = fh.read()
+        except OSError:
+            continue
+        name = st[st.index("(") + 1:st.rindex(")")]
+        parent = int(st[st.rindex(")") + 2:].split()[1])
+        tree.setdefault(parent, []).append((int(d), name))
+    out, todo = {}, [pid]
+    while todo:
+        parent = todo.pop()
+        for child, name in tree.get(parent, []):
+            out[child] = (name, parent)
+            todo.append(child)
+    return out
+
+
+def converse(argv, data, until, timeout=60, env=None):
+    """Runs a command-line client (openssl s_client, gnutls-cli), writes
+    data to its stdin and keeps stdin open until until (bytes) shows in its
+    output, so that it does not hang up before the server has answered;
+    then closes stdin and waits. Returns (exit code, stdout, stderr)."""
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env)
+    p.stdin.write(data)
+    p.stdin.flush()
+    out, err = [], []
+    sel = selectors.DefaultSelector()
+    sel.register(p.stdout, selectors.EVENT_READ, out)
+    sel.register(p.stderr, selectors.EVENT_READ, err)
+    deadline = time.time() + timeout
+    open_ = 2
+    while open_ and time.time() < deadline:
+        for key, _ in sel.select(max(0, deadline - time.time())):
+            chunk = os.read(key.fd, 65536)
+            if not chunk:
+                sel.unregister(key.fileobj)
+                open_ -= 1
+            key.data.append(chunk)
+        if until in b"".join(out) and not p.stdin.closed:
+            p.stdin.close()
+    sel.close()
+    if not p.stdin.closed:
+        p.stdin.close()
+    try:
+        code = p.wait(max(1, deadline - time.time()))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        code = p.wait()
+    return code, b"".join(out), b"".join(err)

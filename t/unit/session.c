@@ -208,6 +208,19 @@ static void bdat(void)
            "501 5.5.4 Syntax: BDAT size [LAST]\r\n"
            "501 5.5.4 Syntax: BDAT size [LAST]\r\n",
            "each gets 501");
+
+    start("");
+    s.tls = TLS_REQUIRED;
+    server("220 s\r\n");
+    take(&s.to_client);
+    clients("BDAT 12 LAST\r\nRSET\r\nQUIT\r\nNOOP\r\n");
+    is_str(take(&s.to_server), "NOOP\r\n",
+           "TLS required: a refused BDAT's chunk is skipped by its size, "
+           "not read as commands");
+    server("250 ok\r\n");
+    is_str(take(&s.to_client),
+           "530 5.7.0 Must issue a STARTTLS command first\r\n250 ok\r\n",
+           "  530 for the BDAT, then the reply to what followed its chunk");
 }
 
 static void auth(void)

@@ -253,11 +253,14 @@ static void test_find(void)
            (fcntl(fds[1], F_GETFD) & FD_CLOEXEC),
        "  and made close-on-exec");
 
-    const char *bad[] = {"", "x", "-1", "3x", " 3", "99999999999", "1000"};
+    const char *bad[] = {"",     "x", "-1", "3x", " 3", "99999999999",
+                         "1000", "0", "1",  "2"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         setenv("SSLWRITEFD", bad[i], 1);
         is_int(ucspitls_find(&u), UCSPITLS_UNAVAILABLE, "SSLWRITEFD bad");
     }
+    int fl = fcntl(0, F_GETFD);
+    ok(fl < 0 || !(fl & FD_CLOEXEC), "  fd 0 is never made close-on-exec");
     setenv("SSLWRITEFD", n2, 1);
     close(c[1]);
     close(c[0]);
