@@ -49,6 +49,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 sys.path.insert(0, os.path.join(TOP, "t"))
 from tlsfixture import make_ca, make_cert  # noqa: E402
+from benchlib import table  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 UCSPITLSD = os.path.join(BUILD, "bin", "ucspitlsd")
@@ -332,11 +333,7 @@ def main():
     row("  (session %.2f ms: connect to greeting %.2f ms, handshake %.2f "
         "ms)" % (total * 1e3, greeting * 1e3, handshake * 1e3), "", "")
 
-    width = max(len(r[0]) for r in rows)
-    print("%-*s  %10s  %s" % (width, "STARTTLS through fixsmtpio",
-                              "measured", "target"))
-    for label, value, target in rows:
-        print("%-*s  %10s  %s" % (width, label, value, target))
+    table("STARTTLS through fixsmtpio", rows)
     return 1 if failed else 0
 
 
