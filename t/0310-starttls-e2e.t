@@ -55,7 +55,7 @@ ACCEPTUTILS_RULES = [
     "AUTHUP_USER:greeting::5*:15:&fixsmtpio_noop",
     "AUTHUP_USER:timeout::*:16:",
     "AUTHUP_USER:ehlo::250?AUTH*::",
-    "AUTHUP_USER:auth:NOOP :*::502 unimplemented (#5.5.1)",
+    "AUTHUP_USER:auth:NOOP :*::503 already authenticated (#5.5.1)",
 ]
 is_([line for line in SEED.splitlines() if line and not line.startswith("#")],
     ACCEPTUTILS_RULES, "examples/fixsmtpio is the example rule set unchanged")

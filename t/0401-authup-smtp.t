@@ -161,7 +161,7 @@ c.text()
 c.cmd("EHLO c")
 c.cmd("AUTH PLAIN " + b64(b"\0alice\0secret pw"))
 is_(c.cmd("AUTH PLAIN " + b64(b"\0alice\0secret pw")),
-    "502 unimplemented (#5.5.1)", "AUTH again: refused by the example rules")
+    "503 already authenticated (#5.5.1)", "AUTH again: 503 from the example rules (RFC 4954 4)")
 ok(c.closed(), "msmtpd hangs up on the NOOP the rule sends it")
 is_(srv.ends(4)[3:], [1], "authup exits with the session's 1, no 535 after")
 checkpw_log()
