@@ -1,6 +1,10 @@
 /* relay prog [arg...]: the physical limit for any SMTP proxy. Runs prog on
  * pipes and copies bytes both ways with poll(2) and 64 KiB buffers, looking
- * at nothing. */
+ * at nothing. Writes are non-blocking: a blocking write of a whole buffer
+ * into a full pipe, while the server waits for its replies to be read,
+ * would hang both. */
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -26,6 +30,8 @@ static int step(struct pipe_ *p, short rev_from, short rev_to)
     }
     if (p->len && (rev_to & POLLOUT)) {
         ssize_t n = write(p->to, p->buf + p->off, p->len);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return 0;
         if (n <= 0)
             return -1;
         p->off += (size_t)n;
@@ -40,6 +46,8 @@ int main(int argc, char **argv)
     if (argc < 2 || child_start(&c, argv + 1) < 0)
         return 111;
     signal(SIGPIPE, SIG_IGN);
+    fcntl(c.in, F_SETFL, fcntl(c.in, F_GETFL) | O_NONBLOCK);
+    fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
     static struct pipe_ up, down;
     up.from = 0, up.to = c.in;
     down.from = c.out, down.to = 1;
