@@ -5,8 +5,12 @@ figure of every script in one table."""
 
 import os
 import shutil
+import signal
+import socket
+import ssl
 import subprocess
 import tempfile
+import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,3 +49,68 @@ def mail_setup(build):
                     "65534", "65534", "/"], input=b"bench password\n",
                    env=env, check=True, capture_output=True)
     return tmp, env
+
+
+PROCS = []
+
+
+def spawn(argv, env, stdout=subprocess.DEVNULL):
+    """Starts a server in a process group of its own; stop_all() ends it."""
+    p = subprocess.Popen(argv, env=env, stdout=stdout,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    PROCS.append(p)
+    return p
+
+
+def stop_all():
+    """Ends every process group spawn() started: TERM, then KILL after 10 s."""
+    for p in PROCS:
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except OSError:
+                pass
+    for p in PROCS:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port):
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("nothing listens on port %d" % port)
+
+
+def tls13_client():
+    """A client context for TLS 1.3 that takes any certificate: the
+    benchmarks measure the servers, not certificate checks."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    return ctx
+
+
+def best(fns, rounds):
+    """Runs each function once a round, in turn, so that other load on the
+    machine hits every side alike; the best result of each."""
+    results = [[] for _ in fns]
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            results[i].append(fn())
+    return [max(r) for r in results]

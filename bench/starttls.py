@@ -39,7 +39,6 @@ import os
 import shutil
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 sys.path.insert(0, os.path.join(TOP, "t"))
 from tlsfixture import make_ca, make_cert  # noqa: E402
-from benchlib import table  # noqa: E402
+from benchlib import (best, free_port, spawn, stop_all,  # noqa: E402
+                      table, tls13_client, wait_port)
 
 QUICK = "--quick" in sys.argv
 UCSPITLSD = os.path.join(BUILD, "bin", "ucspitlsd")
@@ -67,47 +67,11 @@ BODY = b"Subject: bench\r\n\r\n" + b"".join(
     b"%076d\r\n" % i for i in range(131)) + b".\r\n"  # 10 KiB
 
 TMP = tempfile.mkdtemp(prefix="bench.")
-procs = []
-
-
-def spawn(argv, env, stdout=subprocess.DEVNULL):
-    p = subprocess.Popen(argv, env=env, stdout=stdout,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
-    procs.append(p)
-    return p
 
 
 def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-            except OSError:
-                pass
-    for p in procs:
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
+    stop_all()
     shutil.rmtree(TMP, ignore_errors=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port):
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("nothing listens on port %d" % port)
 
 
 def tcpserver(argv, env):
@@ -163,10 +127,7 @@ CTX = None
 def context():
     global CTX
     if CTX is None:
-        CTX = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        CTX.check_hostname = False
-        CTX.verify_mode = ssl.CERT_NONE
-        CTX.minimum_version = ssl.TLSVersion.TLSv1_3
+        CTX = tls13_client()
     return CTX
 
 
@@ -253,15 +214,6 @@ def rate(server, parallel, timings=None):
     return PARALLEL * PER_CLIENT / (time.perf_counter() - t0)
 
 
-def best(fns, rounds=ROUNDS):
-    """Runs each function once a round, in turn; the best of each."""
-    results = [[] for _ in fns]
-    for _ in range(rounds):
-        for i, fn in enumerate(fns):
-            results[i].append(fn())
-    return [max(r) for r in results]
-
-
 def median(values):
     values = sorted(values)
     return values[len(values) // 2]
@@ -293,7 +245,8 @@ def main():
         how = ("%d clients in parallel" % PARALLEL if parallel
                else "%d sequential" % SEQUENTIAL)
         got = best([lambda: rate(f, parallel, timings),
-                    lambda: rate(d, parallel), lambda: rate(i, parallel)])
+                    lambda: rate(d, parallel), lambda: rate(i, parallel)],
+                   ROUNDS)
         ratio = got[0] / got[1]
         row("STARTTLS sessions/s, %s: fixsmtpio / stunnel" % how,
             "%.2f" % ratio, ">= 1.0", ratio >= 1.0)
@@ -313,7 +266,7 @@ def main():
         how = ("%d clients in parallel" % PARALLEL if parallel
                else "%d sequential" % SEQUENTIAL)
         got = best([lambda: rate(f, parallel), lambda: rate(d, parallel),
-                    lambda: rate(i, parallel)])
+                    lambda: rate(i, parallel)], ROUNDS)
         row("implicit TLS sessions/s, %s: fixsmtpio / stunnel" % how,
             "%.2f" % (got[0] / got[1]), "")
         row("  fixsmtpio / stunnel per connection (tcpserver)",

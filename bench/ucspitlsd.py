@@ -33,7 +33,6 @@ import os
 import shutil
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,8 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 sys.path.insert(0, os.path.join(TOP, "t"))
-from benchlib import table  # noqa: E402
+from benchlib import (best, free_port, spawn, stop_all,  # noqa: E402
+                      table, tls13_client, wait_port)
 from tlsfixture import make_ca, make_cert  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -60,47 +60,11 @@ OPEN = 20
 MIB = 1 << 20
 
 TMP = tempfile.mkdtemp(prefix="bench.")
-procs = []
-
-
-def spawn(argv, env, stdout=subprocess.DEVNULL):
-    p = subprocess.Popen(argv, env=env, stdout=stdout,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
-    procs.append(p)
-    return p
 
 
 def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-            except OSError:
-                pass
-    for p in procs:
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
+    stop_all()
     shutil.rmtree(TMP, ignore_errors=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port):
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("nothing listens on port %d" % port)
 
 
 class Server:
@@ -156,10 +120,7 @@ CTX = None
 def context():
     global CTX
     if CTX is None:
-        CTX = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        CTX.check_hostname = False
-        CTX.verify_mode = ssl.CERT_NONE
-        CTX.minimum_version = ssl.TLSVersion.TLSv1_3
+        CTX = tls13_client()
     return CTX
 
 
@@ -325,15 +286,6 @@ def memory(server):
     return rss, per
 
 
-def best(fns, rounds=ROUNDS):
-    """Runs each function once a round, in turn; the best of each."""
-    results = [[] for _ in fns]
-    for _ in range(rounds):
-        for i, fn in enumerate(fns):
-            results[i].append(fn())
-    return [max(r) for r in results]
-
-
 def ktls_available():
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
@@ -374,7 +326,8 @@ def main():
                 how = ("%d in parallel" % PARALLEL if parallel
                        else "%d sequential" % SEQUENTIAL)
                 servers = [u, d] + ([i] if i else [])
-                got = best([lambda s=s: rate(s, parallel) for s in servers])
+                got = best([lambda s=s: rate(s, parallel) for s in servers],
+                           ROUNDS)
                 label = "%s %s handshakes/s, %s" % (cert.name.upper(), mode,
                                                    how)
                 ratio = got[0] / got[1]
@@ -393,7 +346,7 @@ def main():
     cert = certs[1]
     u = Server("ucspitlsd", cert)
     d = Server("stunnel", cert)
-    up = best([lambda: sink(u), lambda: sink(d)])
+    up = best([lambda: sink(u), lambda: sink(d)], ROUNDS)
     row("%d MiB client -> app: ucspitlsd / stunnel" % (BULK // MIB),
         "%.2f" % (up[0] / up[1]), ">= 1.0", up[0] >= up[1])
     row("  (ucspitlsd %.0f MiB/s, stunnel %.0f MiB/s)" % tuple(up), "", "")
@@ -408,7 +361,7 @@ def main():
         peaks.append(peak)
         return mibs
 
-    down = best([u_source, lambda: source(d)[0]])
+    down = best([u_source, lambda: source(d)[0]], ROUNDS)
     row("%d MiB app -> client: ucspitlsd / stunnel" % (BULK // MIB),
         "%.2f" % (down[0] / down[1]), ">= 1.0", down[0] >= down[1])
     row("  (ucspitlsd %.0f MiB/s, stunnel %.0f MiB/s)" % tuple(down), "", "")
@@ -433,7 +386,7 @@ def main():
         k = Server("ucspitlsd", cert,
                    extra_env={"GNUTLS_SYSTEM_PRIORITY_FILE": conf})
         u = Server("ucspitlsd", cert)
-        got = best([lambda: source(k)[0], lambda: source(u)[0]])
+        got = best([lambda: source(k)[0], lambda: source(u)[0]], ROUNDS)
         row("kernel TLS: ucspitlsd with / without, app -> client",
             "%.2f" % (got[0] / got[1]), "")
         k.stop()
