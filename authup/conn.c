@@ -74,6 +74,14 @@ void conn_end(struct conn *c, const char *line, int code)
     c->code = code;
 }
 
+void conn_lost(struct conn *c, enum lr_status st, const char *timeout_line)
+{
+    if (st == LR_TIMEOUT)
+        conn_end(c, timeout_line, EXIT_SERVER_TIMEOUT);
+    else
+        conn_end(c, NULL, st == LR_EOF || c->broken ? 0 : EXIT_TEMP);
+}
+
 int conn_reply(struct conn *c, const char *line)
 {
     size_t len = strlen(line);

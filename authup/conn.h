@@ -43,6 +43,11 @@ void conn_say(struct conn *c, const char *line);
 /* Says line (unless NULL), writes everything queued and ends the session
  * with code. */
 void conn_end(struct conn *c, const char *line, int code);
+/* Ends the session after conn_getline() or conn_skip() gave st, neither a
+ * line nor a line too long: an idle client is told timeout_line (exit 16),
+ * a client that closed or can no longer be written to ends it with 0, a
+ * failing read with 111. */
+void conn_lost(struct conn *c, enum lr_status st, const char *timeout_line);
 
 /* The next line, without its line end, after writing the queued replies:
  * LR_LINE, LR_TOOLONG (the rest of that line will be dropped), LR_EOF,

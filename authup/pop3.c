@@ -16,6 +16,8 @@ struct pop3 {
 };
 
 static const char tls_first[] = "-ERR Must issue a STLS command first";
+static const char too_long[] = "-ERR line too long";
+static const char timed_out[] = "-ERR timeout, closing connection";
 
 static void forget_user(struct pop3 *p)
 {
@@ -123,11 +125,11 @@ static void pop3_auth(struct pop3 *p, const struct command *cmd)
         conn_say(p->c, "+ ");
         enum lr_status st = conn_getline(p->c, &line, &len);
         if (st == LR_TOOLONG) {
-            conn_say(p->c, "-ERR line too long");
+            conn_say(p->c, too_long);
             return;
         }
         if (st != LR_LINE) {
-            conn_end(p->c, NULL, st == LR_TIMEOUT ? EXIT_SERVER_TIMEOUT : 0);
+            conn_lost(p->c, st, timed_out);
             return;
         }
     }
@@ -205,24 +207,13 @@ int pop3_serve(const struct config *cfg, struct conn *c)
     while (!c->done) {
         const char *line;
         size_t len;
-        switch (conn_getline(c, &line, &len)) {
-        case LR_LINE:
+        enum lr_status st = conn_getline(c, &line, &len);
+        if (st == LR_LINE)
             command(&p, line, len);
-            break;
-        case LR_TOOLONG:
-            conn_say(c, "-ERR line too long");
-            break;
-        case LR_TIMEOUT:
-            conn_end(c, "-ERR timeout, closing connection",
-                     EXIT_SERVER_TIMEOUT);
-            break;
-        case LR_EOF:
-            conn_end(c, NULL, 0);
-            break;
-        default:
-            conn_end(c, NULL, c->broken ? 0 : EXIT_TEMP);
-            break;
-        }
+        else if (st == LR_TOOLONG)
+            conn_say(c, too_long);
+        else
+            conn_lost(c, st, timed_out);
     }
     forget_user(&p);
     return c->code;

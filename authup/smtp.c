@@ -99,10 +99,8 @@ static int sasl_line(struct smtp *s, const char *challenge, const char **line,
         return 1;
     if (st == LR_TOOLONG)
         conn_say(s->c, too_long);
-    else if (st == LR_TIMEOUT)
-        conn_end(s->c, timed_out, EXIT_SERVER_TIMEOUT);
     else
-        conn_end(s->c, NULL, st == LR_EOF ? 0 : EXIT_TEMP);
+        conn_lost(s->c, st, timed_out);
     return 0;
 }
 
@@ -264,10 +262,8 @@ static void skip_chunk(struct smtp *s, const struct command *cmd)
     if (i == 0 || (i < cmd->arglen && !last))
         return;
     enum lr_status st = conn_skip(s->c, size);
-    if (st == LR_TIMEOUT)
-        conn_end(s->c, timed_out, EXIT_SERVER_TIMEOUT);
-    else if (st != LR_LINE)
-        conn_end(s->c, NULL, st == LR_EOF || s->c->broken ? 0 : EXIT_TEMP);
+    if (st != LR_LINE)
+        conn_lost(s->c, st, timed_out);
 }
 
 static void command(struct smtp *s, const char *line, size_t len)
@@ -328,23 +324,13 @@ int smtp_serve(const struct config *cfg, struct conn *c)
     while (!c->done) {
         const char *line;
         size_t len;
-        switch (conn_getline(c, &line, &len)) {
-        case LR_LINE:
+        enum lr_status st = conn_getline(c, &line, &len);
+        if (st == LR_LINE)
             command(&s, line, len);
-            break;
-        case LR_TOOLONG:
+        else if (st == LR_TOOLONG)
             conn_say(c, too_long);
-            break;
-        case LR_TIMEOUT:
-            conn_end(c, timed_out, EXIT_SERVER_TIMEOUT);
-            break;
-        case LR_EOF:
-            conn_end(c, NULL, 0);
-            break;
-        default:
-            conn_end(c, NULL, c->broken ? 0 : EXIT_TEMP);
-            break;
-        }
+        else
+            conn_lost(c, st, timed_out);
     }
     return c->code;
 }

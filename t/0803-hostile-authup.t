@@ -153,5 +153,15 @@ c = SMTP(srv.port)
 c.line()
 is_(c.line(), "-ERR timeout, closing connection",
     "pop3: a silent client: -ERR after timeoutpop3d seconds")
+# Silent in the middle of AUTH PLAIN: the same answer and exit 16, as
+# everywhere else in authup.
+ended = len(srv.ends(0))
+c = SMTP(srv.port)
+c.line()
+c.send(b"AUTH PLAIN\r\n")
+is_(c.line(), "+ ", "pop3: AUTH PLAIN waits for the response")
+is_(c.line(), "-ERR timeout, closing connection",
+    "pop3: silent during AUTH PLAIN: -ERR after timeoutpop3d seconds")
+is_(srv.ends(ended + 1)[-1:], [16], "pop3: silent during AUTH PLAIN: exit 16")
 srv.stop()
 done()
