@@ -336,4 +336,34 @@ like(srv.text(), r"user al\\x20ice\\x22\\xc3\\xa9 from 127\.0\.0\.1: "
 ok("secret" not in srv.text() and "c2VjcmV0" not in srv.text(),
    "no password or SASL blob in any log line")
 srv.stop()
+
+# AUTHUP_SESSIONFD without fixsmtpio: prog itself marks the session (as
+# fixsmtpio does before it starts the server), then exits 1. Marked, that
+# 1 is the session's: no 535, authup exits 1. Unmarked, the same 1 is a
+# rejection, answered 535 with the next try open.
+MARK = ("import os, sys\n"
+        "fd = int(os.environ['AUTHUP_SESSIONFD'])\n"
+        "assert fd >= 3\n"
+        "if sys.argv[1] == 'mark':\n"
+        "    os.write(fd, b's')\n"
+        "sys.exit(1)\n")
+for how, want_reply, want_exit in (("mark", None, [1]),
+                                   ("nomark", "535", [0])):
+    srv = TCPServer(prog("authup") + ["smtp", helper("checkpw"),
+                                      sys.executable, "-c", MARK, how],
+                    env=environ(CONTROLDIR=ctl, CHECKPW_USERS=USERS,
+                                AUTHUP_PAUSE="0"), name="mark-" + how)
+    c = SMTP(srv.port)
+    c.text()
+    c.cmd("EHLO c")
+    c.send(b"AUTH PLAIN " + b64(b"\0alice\0secret pw").encode() + b"\r\n")
+    if want_reply:
+        like(c.text(), r"^535 ", "AUTHUP_SESSIONFD unmarked: exit 1 is 535")
+        c.cmd("QUIT")
+    else:
+        ok(c.closed() and c.buf == b"", "AUTHUP_SESSIONFD marked: exit 1 is "
+           "the session's, nothing more said")
+    is_(srv.ends(1), want_exit, "AUTHUP_SESSIONFD %s: authup exits %d"
+        % (how, want_exit[0]))
+    srv.stop()
 done()
