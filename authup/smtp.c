@@ -127,56 +127,50 @@ static int collect(struct smtp *s, int login, const char *initial, size_t ilen,
     return (int)sasl_login(line, len, cr, 1);
 }
 
+/* The line for an exit code by which fixsmtpio says that the server behind
+ * it gave up, or NULL. 18 (the rules do not parse) comes before the session
+ * starts, so after that it is the session's own code. */
+static const char *server_gave_up(int code, int session)
+{
+    switch (code) {
+    case EXIT_GREETING_TEMP:
+        return "421 4.3.0 Server unavailable, closing connection";
+    case EXIT_GREETING_PERM:
+        return "554 5.3.0 Server refused the session";
+    case EXIT_SERVER_TIMEOUT:
+        return "421 4.4.2 Server timed out, closing connection";
+    case EXIT_RULES:
+        return session ? NULL
+                       : "421 4.3.5 Server configuration error, closing "
+                         "connection";
+    }
+    return NULL;
+}
+
 static void answer_outcome(struct smtp *s, const struct outcome *o)
 {
-    if (o->session) {
-        /* The session ran: what it said stands, whatever its exit. */
-        s->c->done = 1;
-        s->c->code = o->verdict == VERDICT_CRASHED ? EXIT_TEMP : o->code;
-        if (o->code != EXIT_GREETING_TEMP && o->code != EXIT_GREETING_PERM &&
-            o->code != EXIT_SERVER_TIMEOUT)
-            return;
-    }
-    switch (o->session ? VERDICT_EXITED : o->verdict) {
-    case VERDICT_REJECTED:
-    case VERDICT_TEMPFAIL:
-        attempt_pause(s->cfg);
-        if (++s->failures >= s->cfg->tries)
-            conn_end(s->c,
-                     "421 4.7.0 Too many failed authentication attempts, "
-                     "closing connection",
-                     EXIT_REJECTED);
+    if (o->session || o->verdict == VERDICT_EXITED) {
+        /* The session ran (or checkpassword exited with a code of its own):
+         * what it said stands; a session killed by a signal is 111, never
+         * read as one of the codes above. */
+        if (o->verdict == VERDICT_CRASHED)
+            conn_end(s->c, NULL, EXIT_TEMP);
         else
-            conn_say(s->c,
-                     o->verdict == VERDICT_REJECTED ? rejected : tempfail);
+            conn_end(s->c, server_gave_up(o->code, o->session), o->code);
         return;
-    case VERDICT_CRASHED:
+    }
+    if (o->verdict == VERDICT_CRASHED) {
         conn_end(s->c, tempfail, EXIT_TEMP);
         return;
-    case VERDICT_EXITED:
-        break;
     }
-    /* The session ran; a few exit codes say the server behind gave up. */
-    switch (o->code) {
-    case EXIT_GREETING_TEMP:
-        conn_end(s->c, "421 4.3.0 Server unavailable, closing connection",
-                 o->code);
-        return;
-    case EXIT_GREETING_PERM:
-        conn_end(s->c, "554 5.3.0 Server refused the session", o->code);
-        return;
-    case EXIT_SERVER_TIMEOUT:
-        conn_end(s->c, "421 4.4.2 Server timed out, closing connection",
-                 o->code);
-        return;
-    case EXIT_RULES:
+    attempt_pause(s->cfg);
+    if (++s->failures >= s->cfg->tries)
         conn_end(s->c,
-                 "421 4.3.5 Server configuration error, closing connection",
-                 o->code);
-        return;
-    }
-    s->c->done = 1;
-    s->c->code = o->code;
+                 "421 4.7.0 Too many failed authentication attempts, "
+                 "closing connection",
+                 EXIT_REJECTED);
+    else
+        conn_say(s->c, o->verdict == VERDICT_REJECTED ? rejected : tempfail);
 }
 
 static void smtp_auth(struct smtp *s, const struct command *cmd)

@@ -344,11 +344,16 @@ srv.stop()
 MARK = ("import os, sys\n"
         "fd = int(os.environ['AUTHUP_SESSIONFD'])\n"
         "assert fd >= 3\n"
-        "if sys.argv[1] == 'mark':\n"
+        "if sys.argv[1] != 'nomark':\n"
         "    os.write(fd, b's')\n"
+        "if sys.argv[1] == 'term':\n"
+        "    os.kill(os.getpid(), 15)\n"
         "sys.exit(1)\n")
+# A marked session killed by SIGTERM (15): 111, and its signal number is
+# not taken for fixsmtpio's exit 15 (server refused the session).
 for how, want_reply, want_exit in (("mark", None, [1]),
-                                   ("nomark", "535", [0])):
+                                   ("nomark", "535", [0]),
+                                   ("term", None, [111])):
     srv = TCPServer(prog("authup") + ["smtp", helper("checkpw"),
                                       sys.executable, "-c", MARK, how],
                     env=environ(CONTROLDIR=ctl, CHECKPW_USERS=USERS,
@@ -361,8 +366,8 @@ for how, want_reply, want_exit in (("mark", None, [1]),
         like(c.text(), r"^535 ", "AUTHUP_SESSIONFD unmarked: exit 1 is 535")
         c.cmd("QUIT")
     else:
-        ok(c.closed() and c.buf == b"", "AUTHUP_SESSIONFD marked: exit 1 is "
-           "the session's, nothing more said")
+        ok(c.closed() and c.buf == b"", "AUTHUP_SESSIONFD %s: the session's "
+           "end, nothing more said" % how)
     is_(srv.ends(1), want_exit, "AUTHUP_SESSIONFD %s: authup exits %d"
         % (how, want_exit[0]))
     srv.stop()
