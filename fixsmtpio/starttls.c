@@ -38,7 +38,7 @@ int starttls_switch(struct relay *r)
      * the plaintext commands goes, and a fresh one starts. */
     relay_stop_server(r, 2000);
     ruleview_free(t->view);
-    if (ruleview_init(t->view, t->set, (rules_getenv_fn *)getenv) < 0)
+    if (ruleview_init(t->view, t->set, NULL) < 0)
         die_nomem();
     s->tls = TLS_ACTIVE;
     s->offer_starttls = 0;

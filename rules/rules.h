@@ -86,7 +86,8 @@ struct ruleview {
 typedef const char *rules_getenv_fn(const char *name);
 
 /* Picks the rules of set whose env field is unset or names a variable that
- * getenv_fn finds. 0, or -1 when memory ran out. */
+ * getenv_fn finds (NULL: the process's environment). 0, or -1 when memory
+ * ran out. */
 int ruleview_init(struct ruleview *view, const struct ruleset *set,
                   rules_getenv_fn *getenv_fn);
 void ruleview_free(struct ruleview *view);

@@ -57,7 +57,7 @@ int ruleview_init(struct ruleview *view, const struct ruleset *set,
         return -1;
     for (size_t i = 0; i < set->count; i++) {
         const struct rule *r = &set->rules[i];
-        if (r->env && !getenv_fn(r->env))
+        if (r->env && !(getenv_fn ? getenv_fn(r->env) : getenv(r->env)))
             continue;
         struct rules_event *ev = find(view, r->event);
         if (!ev) {
