@@ -342,6 +342,8 @@ srv.stop()
 # 1 is the session's: no 535, authup exits 1. Unmarked, the same 1 is a
 # rejection, answered 535 with the next try open.
 MARK = ("import os, sys\n"
+        "if sys.argv[1] == 'gone':\n"
+        "    sys.exit(3 if 'AUTHUP_SESSIONFD' in os.environ else 1)\n"
         "fd = int(os.environ['AUTHUP_SESSIONFD'])\n"
         "assert fd >= 3\n"
         "if sys.argv[1] != 'nomark':\n"
@@ -351,13 +353,19 @@ MARK = ("import os, sys\n"
         "sys.exit(1)\n")
 # A marked session killed by SIGTERM (15): 111, and its signal number is
 # not taken for fixsmtpio's exit 15 (server refused the session).
+# fixsmtpio with NOFIXSMTPIO still marks the session, and removes the
+# variable, before it runs prog.
 for how, want_reply, want_exit in (("mark", None, [1]),
                                    ("nomark", "535", [0]),
-                                   ("term", None, [111])):
-    srv = TCPServer(prog("authup") + ["smtp", helper("checkpw"),
-                                      sys.executable, "-c", MARK, how],
+                                   ("term", None, [111]),
+                                   ("NOFIXSMTPIO", None, [1])):
+    pre = prog("fixsmtpio") if how == "NOFIXSMTPIO" else []
+    srv = TCPServer(prog("authup") + ["smtp", helper("checkpw")] + pre +
+                    [sys.executable, "-c", MARK,
+                     "gone" if pre else how],
                     env=environ(CONTROLDIR=ctl, CHECKPW_USERS=USERS,
-                                AUTHUP_PAUSE="0"), name="mark-" + how)
+                                AUTHUP_PAUSE="0", NOFIXSMTPIO="1"),
+                    name="mark-" + how)
     c = SMTP(srv.port)
     c.text()
     c.cmd("EHLO c")
