@@ -145,6 +145,9 @@ enum lr_status conn_skip(struct conn *c, uint64_t n)
 
 int conn_handoff(struct conn *c)
 {
+    /* The lines with the password stay behind for the whole session
+     * otherwise. */
+    lr_wipe_taken(&c->in);
     if (conn_flush(c) < 0)
         return -1;
     set_blocking(0, 1);

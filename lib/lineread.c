@@ -50,6 +50,12 @@ void lr_discard(struct lineread *lr)
     lr->start = lr->end = lr->scanned = 0;
 }
 
+void lr_wipe_taken(struct lineread *lr)
+{
+    wipe(lr->buf, lr->start);
+    wipe(lr->buf + lr->end, lr->max - lr->end);
+}
+
 /* Moves buffered bytes to the front, but only when the free tail is short, so
  * that taking lines off the front does not copy the rest every time. */
 static void make_room(struct lineread *lr)

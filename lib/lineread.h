@@ -56,6 +56,10 @@ void lr_unread(struct lineread *lr, size_t n);
 size_t lr_pending(const struct lineread *lr);
 /* Drops everything buffered, wiping it. */
 void lr_discard(struct lineread *lr);
+/* Wipes the bytes already handed out (a password may be among them) and
+ * the stale copies compaction leaves behind, keeping what is still
+ * buffered. lr_unread() cannot give back bytes across it. */
+void lr_wipe_taken(struct lineread *lr);
 
 /* Waits with poll(2) until a line is complete, the deadline (clock_ms())
  * passes or the peer closes. DEADLINE_NONE waits forever. */

@@ -76,6 +76,16 @@ int main(void)
     lr_discard(&lr);
     is_int((long long)lr_pending(&lr), 0, "discard drops them");
 
+    /* Wiping what was taken: a password line goes, the next line stays. */
+    feed(&lr, "PASS sec\r\nNOOP");
+    ok(lr_line(&lr, &line, &len) == LR_LINE && len == 10, "the PASS line");
+    lr_wipe_taken(&lr);
+    ok(memmem(lr.buf, lr.max, "sec", 3) == NULL,
+       "wipe_taken: the password is nowhere in the buffer");
+    is_int((long long)lr_pending(&lr), 4, "wipe_taken keeps what is pending");
+    is_mem(lr.buf + lr.start, 4, "NOOP", 4, "byte for byte");
+    lr_discard(&lr);
+
     /* lr_getline on a pipe: a line, a deadline, end of file. */
     int fds[2];
     ok(pipe(fds) == 0, "pipe");
