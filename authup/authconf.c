@@ -68,15 +68,15 @@ size_t authconf_parse_caps(struct config *cfg, const char *text, size_t len)
         while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' ||
                      line[n - 1] == '\r'))
             n--;
-        int bad = n > CAP_LINE_MAX || cfg->ncaps == CAPS_MAX;
+        int bad = n > CAP_LINE_MAX;
         for (size_t i = 0; i < n && !bad; i++)
             bad = (unsigned char)line[i] < 0x20 || line[i] == 0x7f;
-        if (bad) {
+        if (!bad && (n == 0 || own_cap(cfg->proto, line, n)))
+            continue; /* blank, or what authup says itself: not counted */
+        if (bad || cfg->ncaps == CAPS_MAX) {
             authconf_free(cfg);
             return lineno;
         }
-        if (n == 0 || own_cap(cfg->proto, line, n))
-            continue;
         char *cap = strndup(line, n);
         if (!cap)
             die_nomem();

@@ -159,6 +159,23 @@ static void caps_tests(void)
            "a line over the limit");
     is_int((long long)authconf_parse_caps(&cfg, B("")), 0, "an empty file");
     is_int((long long)cfg.ncaps, 0, "  advertises nothing extra");
+
+    /* CAPS_MAX lines, then a blank one and one authup says itself: those
+     * two do not count against the limit; one line more does. */
+    cfg.proto = PROTO_SMTP;
+    char many[CAPS_MAX * 8 + 32];
+    size_t n = 0;
+    for (int i = 0; i < CAPS_MAX; i++)
+        n += (size_t)snprintf(many + n, sizeof many - n, "X-%d\n", i);
+    size_t full = n;
+    n += (size_t)snprintf(many + n, sizeof many - n, "\nAUTH PLAIN\n");
+    is_int((long long)authconf_parse_caps(&cfg, many, n), 0,
+           "CAPS_MAX lines and two that do not count");
+    is_int((long long)cfg.ncaps, CAPS_MAX, "  all CAPS_MAX kept");
+    authconf_free(&cfg);
+    n = full + (size_t)snprintf(many + full, sizeof many - full, "X-more\n");
+    is_int((long long)authconf_parse_caps(&cfg, many, n), CAPS_MAX + 1,
+           "one line over CAPS_MAX: that line named");
 }
 
 int main(void)
