@@ -175,10 +175,6 @@ static void answer_outcome(struct smtp *s, const struct outcome *o)
 
 static void smtp_auth(struct smtp *s, const struct command *cmd)
 {
-    if (conn_tls_required(s->c)) {
-        conn_say(s->c, tls_first);
-        return;
-    }
     if (!s->helo[0]) {
         conn_say(s->c, "503 5.5.1 Send EHLO first");
         return;
@@ -305,8 +301,8 @@ static void command(struct smtp *s, const char *line, size_t len)
         conn_say(s->c, auth_first);
         skip_chunk(s, &cmd);
         return;
-    default:
-        conn_say(s->c, conn_tls_required(s->c) ? tls_first : auth_first);
+    default: /* under UCSPITLS=! these were answered above */
+        conn_say(s->c, auth_first);
         return;
     }
 }
