@@ -46,7 +46,8 @@ static int send_all(int fd, const char *p, size_t len, int64_t deadline)
         if (n < 0 && errno != EAGAIN)
             return -1;
         struct pollfd pf = {.fd = fd, .events = POLLOUT};
-        if (poll(&pf, 1, clock_poll_timeout(deadline)) == 0)
+        int r = poll(&pf, 1, clock_poll_timeout(deadline));
+        if (r == 0 || (r < 0 && errno != EINTR))
             return -1;
     }
     return 0;
@@ -178,6 +179,10 @@ void engine_run(const struct config *cfg, struct channels *ch)
     if (creds_load(&cr, cfg, err, sizeof err) < 0 ||
         privs_drop(cfg, err, sizeof err) < 0)
         die_msg(EXIT_TEMP, "%s", err);
+    /* A change of ids resets the flag to fs.suid_dumpable: set it again
+     * rather than trust that setting. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        die_sys(EXIT_TEMP, "make", "the TLS process undumpable");
     char command = 'Y';
     if (!cfg->implicit) {
         static const char ready[1] = {0}; /* an empty block */
