@@ -1,4 +1,3 @@
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,14 +31,16 @@ void tlsenv_setup(struct tlsenv *t)
     unsetenv("SSLCTLFD");
     unsetenv("SSLREADFD");
     unsetenv("SSLWRITEFD");
-}
-
-/* Puts from (3 or above) onto to (0 or 1); dup2 leaves it inheritable. */
-static int move_fd(int from, int to)
-{
-    int r = dup2(from, to);
-    close(from);
-    return r < 0 ? -1 : 0;
+    if (found && !t->available) {
+        /* TLS will not start: closing the control socket lets the
+         * UCSPI-TLS server's TLS process, which holds the key, end now
+         * rather than with the session. */
+        ucspitls_close_ctl(&t->u);
+        close(t->u.rfd);
+        if (t->u.wfd != t->u.rfd)
+            close(t->u.wfd);
+        t->u.rfd = t->u.wfd = -1;
+    }
 }
 
 enum ucspitls_status tlsenv_start(struct tlsenv *t, int64_t deadline)
@@ -52,20 +53,13 @@ enum ucspitls_status tlsenv_start(struct tlsenv *t, int64_t deadline)
     bytes_free(&block);
     if (st != UCSPITLS_OK)
         return st;
-    /* Out of the way of 0 and 1 first, in case either pipe sits there. */
-    int rfd = fcntl(t->u.rfd, F_DUPFD_CLOEXEC, 3);
-    int wfd = fcntl(t->u.wfd, F_DUPFD_CLOEXEC, 3);
-    if (rfd < 0 || wfd < 0) {
-        if (rfd >= 0)
-            close(rfd);
+    /* ucspitls_find() takes descriptors above 2 only; dup2 leaves 0 and 1
+     * inheritable. */
+    if (dup2(t->u.rfd, 0) < 0 || dup2(t->u.wfd, 1) < 0)
         return UCSPITLS_ERROR;
-    }
-    if (t->u.rfd > 1)
-        close(t->u.rfd);
-    if (t->u.wfd > 1 && t->u.wfd != t->u.rfd)
+    close(t->u.rfd);
+    if (t->u.wfd != t->u.rfd)
         close(t->u.wfd);
-    if (move_fd(rfd, 0) < 0 || move_fd(wfd, 1) < 0)
-        return UCSPITLS_ERROR;
     t->u.rfd = 0;
     t->u.wfd = 1;
     t->level = TLS_ACTIVE;

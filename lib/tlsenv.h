@@ -34,7 +34,9 @@ struct tlsenv {
  * environment, so that programs run later never see them. At every level
  * the descriptors are looked up and made close-on-exec, and SSLCTLFD,
  * SSLREADFD and SSLWRITEFD are removed from the environment too: no
- * program run later can use them, whether or not TLS may start. */
+ * program run later can use them, whether or not TLS may start. When it
+ * may not (level TLS_NONE or TLS_ACTIVE), they are closed, so that the
+ * UCSPI-TLS server's TLS process ends. */
 void tlsenv_setup(struct tlsenv *t);
 
 /* Starts TLS on the client connection: writes "Y", reads the variables

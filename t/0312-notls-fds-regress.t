@@ -5,10 +5,13 @@ and SSLWRITEFD on to the programs they run, the descriptors (the TLS
 engine's control socket among them) and the variables naming them,
 where their pages say they keep them from those programs. The server
 behind must hold 0, 1 and 2 alone and see none of those variables, nor
-UCSPITLS or DISABLETLS."""
+UCSPITLS or DISABLETLS. And since TLS cannot start, the descriptors are
+closed, so that ucspitlsd's TLS process, which holds the key, ends at
+once rather than with the session."""
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import *  # noqa: E402,F401,F403
@@ -39,6 +42,25 @@ def server_of(srv):
     return None, None
 
 
+def tls_engine_running(srv):
+    """Whether a process named ucspitlsd still runs (not a zombie) under
+    srv, waiting up to 5 s for it to end."""
+    deadline = time.time() + 5
+    while True:
+        running = []
+        for pid, (name, _) in descendants(srv.proc.pid).items():
+            try:
+                with open("/proc/%d/stat" % pid) as fh:
+                    state = fh.read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if name == "ucspitlsd" and state != "Z":
+                running.append(pid)
+        if not running or time.time() > deadline:
+            return bool(running)
+        time.sleep(0.05)
+
+
 for level in ({}, {"UCSPITLS": "-"}, {"UCSPITLS": "!", "DISABLETLS": "1"}):
     how = " ".join("%s=%s" % kv for kv in level.items()) or "UCSPITLS unset"
     for chain in ("fixsmtpio", "authup"):
@@ -67,6 +89,8 @@ for level in ({}, {"UCSPITLS": "-"}, {"UCSPITLS": "!", "DISABLETLS": "1"}):
         is_(server_of(srv), ([0, 1, 2], []),
             "%s: the server holds 0, 1 and 2 alone, no UCSPI-TLS variable"
             % name)
+        ok(not tls_engine_running(srv),
+           "%s: the TLS process has ended, the session still open" % name)
         is_(c.cmd("MAIL FROM:<a@example.org>"), "250 Ok",
             "%s: the session goes on" % name)
         c.close()
