@@ -76,7 +76,7 @@ static int check(const struct fd3 *in, const char *path)
         in->password, s == PWDB_FOUND ? entry.hash : NULL, entry.dummy);
     if (r == PASSHASH_UNUSABLE) {
         char name[64];
-        safetext(name, sizeof name, in->name, in->name_len);
+        safeword(name, sizeof name, in->name, in->name_len);
         warn_msg("crypt(3) cannot use the hash of %s in %s", name, path);
     }
     return r == PASSHASH_MATCH;
