@@ -49,8 +49,7 @@ static void pop3_stls(struct pop3 *p)
     static const char *const replies[] = {
         "-ERR TLS already active", "-ERR STLS not offered",
         "-ERR TLS not available", "+OK Begin TLS negotiation"};
-    if (conn_starttls(p->c, replies))
-        forget_user(p);
+    conn_starttls(p->c, replies); /* command() forgot the user already */
 }
 
 static void check(struct pop3 *p)
@@ -111,7 +110,6 @@ static void pop3_pass(struct pop3 *p, const struct command *cmd)
 
 static void pop3_auth(struct pop3 *p, const struct command *cmd)
 {
-    forget_user(p);
     struct command mech;
     command_split(cmd->arg, cmd->arglen, &mech);
     static const char *const mechs[] = {"PLAIN", NULL};
