@@ -11,8 +11,8 @@
 struct relay;
 
 /* STARTTLS: called once the 220 has gone out and everything the client sent
- * after STARTTLS is dropped. Switches client_in/client_out to the TLS pipes
- * and restarts the server. Returns 0, or -1 when TLS failed (the session
+ * after STARTTLS is dropped. Puts the TLS pipes where client_in and
+ * client_out (0 and 1) are, and restarts the server. Returns 0, or -1 when TLS failed (the session
  * then ends with exit code 111). */
 typedef int relay_starttls_fn(struct relay *r);
 /* Called after every server start, e.g. to inject a request. */

@@ -30,9 +30,7 @@ int starttls_switch(struct relay *r)
         return -1;
     }
     if (setenv("FIXSMTPIOTLS", "1", 1) < 0)
-        die_nomem();
-    r->client_in = 0;
-    r->client_out = 1;
+        die_nomem(); /* the TLS pipes are fds 0 and 1 now: tlsenv_start */
 
     /* RFC 3207 4.2: nothing from before TLS survives. The server that saw
      * the plaintext commands goes, and a fresh one starts. */
