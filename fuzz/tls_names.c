@@ -10,7 +10,6 @@
 #include "fuzz.h"
 #include "sni.h"
 #include "ucspitls.h"
-#include "varblock.h"
 
 #define STRINGS_MAX 64
 
@@ -69,7 +68,7 @@ static int compare(void *ctx, const char *name, size_t namelen,
         if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
             abort();
     /* Skip the values that were left out (too long). */
-    while (rb->wantlen[rb->at] > VARBLOCK_VALUE_MAX)
+    while (rb->wantlen[rb->at] > UCSPITLS_VALUE_MAX)
         rb->at++;
     if (valuelen != rb->wantlen[rb->at])
         abort();
@@ -88,12 +87,12 @@ static void check_block(char **strings, size_t *lens, size_t n)
     struct bytes b = BYTES_INIT(UCSPITLS_BLOCK_MAX);
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
-        int r = varblock_add(&b, "SSL_V", strings[i], lens[i]);
+        int r = ucspitls_block_add(&b, "SSL_V", strings[i], lens[i]);
         if (r < 0)
             break; /* the block is full */
         kept += r;
     }
-    if (varblock_end(&b) < 0) {
+    if (ucspitls_block_end(&b) < 0) {
         bytes_free(&b);
         return;
     }

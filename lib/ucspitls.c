@@ -236,3 +236,35 @@ const char *ucspitls_strerror(enum ucspitls_status status)
     }
     return "unknown status";
 }
+
+int ucspitls_block_add(struct bytes *b, const char *name, const char *value,
+                       size_t len)
+{
+    if (!name_ok(name, strlen(name))) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (len > UCSPITLS_VALUE_MAX) return 0;
+    size_t start = b->len;
+    if (bytes_appends(b, name) < 0 || bytes_appendc(b, '=') < 0) goto fail;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if (bytes_appendc(b, c < 0x20 || c == 0x7f ? '?' : (char)c) < 0)
+            goto fail;
+    }
+    if (bytes_appendc(b, 0) < 0) goto fail;
+    return 1;
+fail:
+    b->len = start;
+    return -1;
+}
+
+int ucspitls_block_adds(struct bytes *b, const char *name, const char *value)
+{
+    return ucspitls_block_add(b, name, value, strlen(value));
+}
+
+int ucspitls_block_end(struct bytes *b)
+{
+    return bytes_appendc(b, 0);
+}

@@ -99,4 +99,22 @@ enum ucspitls_status ucspitls_setenv(const char *block, size_t len);
 /* A short English text for a status, for the caller's messages. */
 const char *ucspitls_strerror(enum ucspitls_status status);
 
+/* The server side: writing a block as a TLS server sends it. Names are
+ * those the parser takes (a letter or '_', then letters, digits or '_').
+ * The values come from the peer (its certificate, the server name it asked
+ * for) and are made safe for an environment and a log line: a NUL, another
+ * control character or DEL becomes '?', and a value longer than
+ * UCSPITLS_VALUE_MAX is left out whole rather than cut, so that no
+ * truncated name can match a rule. */
+#define UCSPITLS_VALUE_MAX 1024
+/* Appends name=value[0..len) and its NUL. 1 added, 0 left out (too long),
+ * -1 with errno: EINVAL (a bad name), ENOMEM, or E2BIG (past b->max). */
+int ucspitls_block_add(struct bytes *b, const char *name, const char *value,
+                       size_t len);
+/* The same for a C string value. */
+int ucspitls_block_adds(struct bytes *b, const char *name, const char *value);
+/* Ends the block (a block with no entry is a lone NUL). 0, or -1 with
+ * errno. */
+int ucspitls_block_end(struct bytes *b);
+
 #endif

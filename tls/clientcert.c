@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "clientcert.h"
-#include "varblock.h"
+#include "ucspitls.h"
 
 /* A client certificate is checked for TLS client use against the CAs. */
 static int verify(gnutls_session_t s, char *reason, size_t size)
@@ -39,8 +39,9 @@ static int add_datum(struct bytes *b, const char *name, int r,
 {
     int ret = 0;
     if (r >= 0 && d->data && d->size)
-        ret =
-            varblock_add(b, name, (const char *)d->data, d->size) < 0 ? -1 : 0;
+        ret = ucspitls_block_add(b, name, (const char *)d->data, d->size) < 0
+                  ? -1
+                  : 0;
     gnutls_free(d->data);
     d->data = NULL;
     return ret;
@@ -53,7 +54,7 @@ static int add_dn_part(struct bytes *b, const char *name, gnutls_x509_crt_t crt,
     size_t len = sizeof buf;
     if (gnutls_x509_crt_get_dn_by_oid(crt, oid, 0, 0, buf, &len) < 0)
         return 0;
-    return varblock_add(b, name, buf, strnlen(buf, len)) < 0 ? -1 : 0;
+    return ucspitls_block_add(b, name, buf, strnlen(buf, len)) < 0 ? -1 : 0;
 }
 
 /* Upper-case hex, two digits a byte, without leading zero bytes: as
@@ -70,7 +71,7 @@ static int add_serial(struct bytes *b, gnutls_x509_crt_t crt)
     size_t n = 0;
     for (; i < len; i++, n += 2)
         snprintf(hex + n, 3, "%02X", raw[i]);
-    return varblock_add(b, "SSL_CLIENT_M_SERIAL", hex, n) < 0 ? -1 : 0;
+    return ucspitls_block_add(b, "SSL_CLIENT_M_SERIAL", hex, n) < 0 ? -1 : 0;
 }
 
 /* As OpenSSL's ASN1_TIME_print: "Dec  1 18:44:00 2026 GMT". */
@@ -81,7 +82,7 @@ static int add_time(struct bytes *b, const char *name, time_t t)
     if (t == (time_t)-1 || !gmtime_r(&t, &tm) ||
         !strftime(text, sizeof text, "%b %e %H:%M:%S %Y GMT", &tm))
         return 0;
-    return varblock_adds(b, name, text) < 0 ? -1 : 0;
+    return ucspitls_block_adds(b, name, text) < 0 ? -1 : 0;
 }
 
 static int add_names(struct bytes *b, const gnutls_datum_t *der)
@@ -116,13 +117,15 @@ int clientcert_vars(gnutls_session_t s, int client_certs, struct bytes *block)
     const gnutls_datum_t *peers =
         client_certs ? gnutls_certificate_get_peers(s, &n) : NULL;
     if (!peers || n == 0)
-        return varblock_adds(block, "SSL_CLIENT_VERIFY", "NONE") < 0 ? -1 : 0;
+        return ucspitls_block_adds(block, "SSL_CLIENT_VERIFY", "NONE") < 0 ? -1
+                                                                           : 0;
     char reason[512], verdict[600];
     if (verify(s, reason, sizeof reason) < 0) {
         snprintf(verdict, sizeof verdict, "FAILED:%s", reason);
-        return varblock_adds(block, "SSL_CLIENT_VERIFY", verdict) < 0 ? -1 : 0;
+        return ucspitls_block_adds(block, "SSL_CLIENT_VERIFY", verdict) < 0 ? -1
+                                                                            : 0;
     }
-    if (varblock_adds(block, "SSL_CLIENT_VERIFY", "SUCCESS") < 0)
+    if (ucspitls_block_adds(block, "SSL_CLIENT_VERIFY", "SUCCESS") < 0)
         return -1;
     return add_names(block, &peers[0]);
 }

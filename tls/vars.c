@@ -4,7 +4,7 @@
 
 #include "clientcert.h"
 #include "sni.h"
-#include "varblock.h"
+#include "ucspitls.h"
 #include "vars.h"
 #include "version.h"
 
@@ -41,7 +41,7 @@ static void server_name(gnutls_session_t s, char out[SNI_NAME_MAX + 1])
 
 static int add(struct bytes *b, const char *name, const char *value)
 {
-    return value && *value && varblock_adds(b, name, value) < 0 ? -1 : 0;
+    return value && *value && ucspitls_block_adds(b, name, value) < 0 ? -1 : 0;
 }
 
 int vars_build(gnutls_session_t s, int client_certs, struct bytes *block)
@@ -62,5 +62,5 @@ int vars_build(gnutls_session_t s, int client_certs, struct bytes *block)
         add(block, "SSL_TLS_SNI", sni) < 0 ||
         clientcert_vars(s, client_certs, block) < 0)
         return -1;
-    return varblock_end(block);
+    return ucspitls_block_end(block);
 }

@@ -1,7 +1,7 @@
 /* The variables of a connection after its handshake, with the names of
  * Apache's mod_ssl that ucspi-tls(2) asks for, as a variable block
- * (tls/varblock.h). tls/appenv.c lists every name, to keep them from
- * leaking in from outside. Nothing here prints or exits. */
+ * (ucspitls_block_add() in lib/ucspitls.h). tls/appenv.c lists every name,
+ * to keep them from leaking in from outside. Nothing here prints or exits. */
 #ifndef VARS_H
 #define VARS_H
 

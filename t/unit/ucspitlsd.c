@@ -12,7 +12,6 @@
 #include "config.h"
 #include "sni.h"
 #include "ucspitls.h"
-#include "varblock.h"
 
 extern char **environ;
 
@@ -169,19 +168,20 @@ static void reads_back(struct bytes *block, const char *want, size_t count,
 static void test_block(void)
 {
     struct bytes b = BYTES_INIT(UCSPITLS_BLOCK_MAX);
-    ok(varblock_end(&b) == 0, "an empty block");
+    ok(ucspitls_block_end(&b) == 0, "an empty block");
     is_mem(b.s, b.len, "\0", 1, "  is a lone NUL");
     reads_back(&b, "", 0, "  which the reader takes as no variables");
     bytes_free(&b);
 
     b = (struct bytes)BYTES_INIT(UCSPITLS_BLOCK_MAX);
-    is_int(varblock_adds(&b, "SSL_PROTOCOL", "TLSv1.3"), 1, "added");
-    is_int(varblock_add(&b, "SSL_CLIENT_S_DN", "CN=a\0b\r\nX=\x7f\x01", 12), 1,
-           "a value with a NUL, CR, LF and DEL");
-    is_int(varblock_adds(&b, "SSL_CLIENT_S_DN_CN", "J\xc3\xbcrgen=x"), 1,
+    is_int(ucspitls_block_adds(&b, "SSL_PROTOCOL", "TLSv1.3"), 1, "added");
+    is_int(
+        ucspitls_block_add(&b, "SSL_CLIENT_S_DN", "CN=a\0b\r\nX=\x7f\x01", 12),
+        1, "a value with a NUL, CR, LF and DEL");
+    is_int(ucspitls_block_adds(&b, "SSL_CLIENT_S_DN_CN", "J\xc3\xbcrgen=x"), 1,
            "a value with 8-bit bytes and '='");
-    is_int(varblock_adds(&b, "SSL_TLS_SNI", ""), 1, "an empty value");
-    ok(varblock_end(&b) == 0, "ended");
+    is_int(ucspitls_block_adds(&b, "SSL_TLS_SNI", ""), 1, "an empty value");
+    ok(ucspitls_block_end(&b) == 0, "ended");
     static const char want[] =
         "SSL_PROTOCOL=TLSv1.3\0SSL_CLIENT_S_DN=CN=a?b??X=??\0"
         "SSL_CLIENT_S_DN_CN=J\xc3\xbcrgen=x\0SSL_TLS_SNI=\0\0";
@@ -194,33 +194,33 @@ static void test_block(void)
     bytes_free(&b);
 
     b = (struct bytes)BYTES_INIT(UCSPITLS_BLOCK_MAX);
-    char big[VARBLOCK_VALUE_MAX + 1];
+    char big[UCSPITLS_VALUE_MAX + 1];
     memset(big, 'v', sizeof big);
-    is_int(varblock_add(&b, "A", big, VARBLOCK_VALUE_MAX), 1,
+    is_int(ucspitls_block_add(&b, "A", big, UCSPITLS_VALUE_MAX), 1,
            "a value of the longest length is added");
     size_t len = b.len;
-    is_int(varblock_add(&b, "B", big, VARBLOCK_VALUE_MAX + 1), 0,
+    is_int(ucspitls_block_add(&b, "B", big, UCSPITLS_VALUE_MAX + 1), 0,
            "one byte more and it is left out");
     is_int((long long)b.len, (long long)len, "  whole");
     errno = 0;
-    ok(varblock_adds(&b, "SSL-X", "x") < 0 && errno == EINVAL,
+    ok(ucspitls_block_adds(&b, "SSL-X", "x") < 0 && errno == EINVAL,
        "a name with '-' is refused");
-    is_int(varblock_adds(&b, "SSL_CLIENT_S_DN_Email", "x"), 1,
+    is_int(ucspitls_block_adds(&b, "SSL_CLIENT_S_DN_Email", "x"), 1,
            "a mixed-case name is taken");
     len = b.len;
-    ok(varblock_adds(&b, "9X", "x") < 0 && errno == EINVAL,
+    ok(ucspitls_block_adds(&b, "9X", "x") < 0 && errno == EINVAL,
        "a name starting with a digit is refused");
-    ok(varblock_adds(&b, "", "x") < 0 && errno == EINVAL,
+    ok(ucspitls_block_adds(&b, "", "x") < 0 && errno == EINVAL,
        "an empty name is refused");
-    ok(varblock_adds(&b, "A=B", "x") < 0 && errno == EINVAL,
+    ok(ucspitls_block_adds(&b, "A=B", "x") < 0 && errno == EINVAL,
        "a name with '=' is refused");
     is_int((long long)b.len, (long long)len, "  and nothing was added");
     bytes_free(&b);
 
     b = (struct bytes)BYTES_INIT(20);
-    is_int(varblock_adds(&b, "SSL_A", "12345"), 1, "into a small block");
+    is_int(ucspitls_block_adds(&b, "SSL_A", "12345"), 1, "into a small block");
     errno = 0;
-    ok(varblock_adds(&b, "SSL_B", "123456789") < 0 && errno == E2BIG,
+    ok(ucspitls_block_adds(&b, "SSL_B", "123456789") < 0 && errno == E2BIG,
        "past its limit: E2BIG");
     is_mem(b.s, b.len, "SSL_A=12345\0", 12, "  and the block is as it was");
     bytes_free(&b);
