@@ -4,6 +4,7 @@
 
 #include "ascii.h"
 #include "attempt.h"
+#include "bdat.h"
 #include "command.h"
 #include "exitcodes.h"
 #include "smtp.h"
@@ -241,15 +242,8 @@ static const char *const verbs[] = {"EHLO", "HELO", "AUTH", "STARTTLS", "NOOP",
  * not "size [LAST]" has no chunk to drop. */
 static void skip_chunk(struct smtp *s, const struct command *cmd)
 {
-    uint64_t size = 0;
-    size_t i = 0;
-    for (; i < cmd->arglen && cmd->arg[i] >= '0' && cmd->arg[i] <= '9'; i++) {
-        if (size > (UINT64_MAX - 9) / 10)
-            return;
-        size = size * 10 + (uint64_t)(cmd->arg[i] - '0');
-    }
-    int last = cmd->arglen - i == 5 && ascii_caseeq(cmd->arg + i, " LAST", 5);
-    if (i == 0 || (i < cmd->arglen && !last))
+    uint64_t size;
+    if (!bdat_arg(cmd->arg, cmd->arglen, &size))
         return;
     enum lr_status st = conn_skip(s->c, size);
     if (st != LR_LINE)

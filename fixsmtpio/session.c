@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "ascii.h"
+#include "bdat.h"
 #include "exitcodes.h"
 #include "safetext.h"
 #include "session.h"
@@ -301,23 +302,7 @@ static enum verb classify(const char *w, size_t len)
 /* "BDAT size [LAST]": 1 with the size, 0 when malformed. */
 static int parse_bdat(const char *line, size_t len, uint64_t *size)
 {
-    size_t i = 4;
-    if (i >= len || line[i] != ' ')
-        return 0;
-    i++;
-    uint64_t v = 0;
-    size_t digits = 0;
-    for (; i < len && line[i] >= '0' && line[i] <= '9'; i++, digits++) {
-        if (v > (UINT64_MAX - 9) / 10)
-            return 0;
-        v = v * 10 + (uint64_t)(line[i] - '0');
-    }
-    if (digits == 0)
-        return 0;
-    if (i < len && !(len - i == 5 && ascii_caseeq(line + i, " LAST", 5)))
-        return 0;
-    *size = v;
-    return 1;
+    return len > 5 && line[4] == ' ' && bdat_arg(line + 5, len - 5, size);
 }
 
 /* A chunk of size bytes follows; skipped (never forwarded) with discard.
