@@ -1,8 +1,10 @@
 /* qmail control files. They live in $CONTROLDIR when that is set, else in
  * QMAILHOME/control (QMAILHOME is fixed at build time, default /var/qmail).
  * As in qmail: a missing file means the documented default, an unreadable
- * one is a temporary failure; trailing spaces, tabs and CRs are dropped from
- * every line. */
+ * one is a temporary failure; control_readline() and control_readulong()
+ * drop trailing spaces, tabs and CRs from the line they read, while
+ * control_readfile() gives the bytes as they are, for callers that split
+ * and trim lines their own way. */
 #ifndef CONTROL_H
 #define CONTROL_H
 
