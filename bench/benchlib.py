@@ -3,6 +3,7 @@ with table(); when BENCH_ROWS names a file (bench/run sets it), the rows
 are also appended to it, tab-separated, so that bench/run can print every
 figure of every script in one table."""
 
+import multiprocessing
 import os
 import shutil
 import signal
@@ -114,3 +115,18 @@ def best(fns, rounds):
         for i, fn in enumerate(fns):
             results[i].append(fn())
     return [max(r) for r in results]
+
+
+def in_parallel(fn, args, workers, each):
+    """Runs fn(*args) in workers forked processes at once, each of which
+    does each sessions; returns the sessions per second of all of them."""
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=fn, args=args) for _ in range(workers)]
+    t0 = time.perf_counter()
+    for w in procs:
+        w.start()
+    for w in procs:
+        w.join()
+    if any(w.exitcode for w in procs):
+        raise RuntimeError("a client failed")
+    return workers * each / (time.perf_counter() - t0)

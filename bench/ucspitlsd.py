@@ -28,7 +28,6 @@ rounds taken in turn, so that other load on the machine hits both sides:
 
 Prints one table; exits 1 when a target is missed."""
 
-import multiprocessing
 import os
 import shutil
 import signal
@@ -41,8 +40,9 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 sys.path.insert(0, os.path.join(TOP, "t"))
-from benchlib import (best, free_port, spawn, stop_all,  # noqa: E402
-                      table, tls13_client, wait_port)
+from benchlib import (best, free_port, in_parallel,  # noqa: E402
+                      spawn, stop_all, table, tls13_client,
+                      wait_port)
 from tlsfixture import make_ca, make_cert  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -170,18 +170,8 @@ def rate(server, parallel):
         t0 = time.perf_counter()
         sessions(server.port, server.starttls, SEQUENTIAL)
         return SEQUENTIAL / (time.perf_counter() - t0)
-    ctx = multiprocessing.get_context("fork")
-    workers = [ctx.Process(target=sessions,
-                           args=(server.port, server.starttls, PER_CLIENT))
-               for _ in range(PARALLEL)]
-    t0 = time.perf_counter()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    if any(w.exitcode for w in workers):
-        raise RuntimeError("a client failed")
-    return PARALLEL * PER_CLIENT / (time.perf_counter() - t0)
+    return in_parallel(sessions, (server.port, server.starttls, PER_CLIENT),
+                       PARALLEL, PER_CLIENT)
 
 
 def sink(server):
