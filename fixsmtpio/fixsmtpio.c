@@ -65,11 +65,14 @@ static long long read_timeout(void)
     return (long long)seconds * 1000;
 }
 
-static void rule_error(void *ctx, const char *path, unsigned line,
-                       unsigned column, const char *message)
+/* Errors stop the session; warnings (fixsmtpio-rules check lists them)
+ * are shown only with FIXSMTPIODEBUG, not once a connection. */
+static void rule_problem(void *ctx, const char *path, int warning,
+                         unsigned line, unsigned column, const char *message)
 {
     (void)ctx;
-    warn_msg("%s:%u:%u: %s", path, line, column, message);
+    if (!warning || getenv("FIXSMTPIODEBUG"))
+        warn_msg("%s:%u:%u: %s", path, line, column, message);
 }
 
 static void read_rules(struct ruleset *set)
@@ -78,7 +81,7 @@ static void read_rules(struct ruleset *set)
     struct rulefile_info info;
     if (control_path(path, sizeof path, "fixsmtpio") < 0)
         die_setup(EXIT_TEMP, "control directory name is too long");
-    int r = rulefile_load(path, set, &info, rule_error, NULL);
+    int r = rulefile_load(path, set, &info, rule_problem, NULL);
     if (r < 0)
         die_setup(EXIT_TEMP, "unable to read %s: %s", info.used,
                   strerror(errno));

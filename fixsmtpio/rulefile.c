@@ -15,38 +15,38 @@
 #define FORMAT "fixsmtpio-rules 1"
 
 struct report_ctx {
-    rulefile_error_fn *fn;
+    rulefile_report_fn *fn;
     void *ctx;
     const char *path;
 };
 
-static void relay_error(void *c, unsigned line, unsigned column,
-                        const char *message)
+static void relay_report(void *c, int warning, unsigned line, unsigned column,
+                         const char *message)
 {
     struct report_ctx *r = c;
     if (r->fn)
-        r->fn(r->ctx, r->path, line, column, message);
+        r->fn(r->ctx, r->path, warning, line, column, message);
 }
 
 static int parse(const char *path, const char *text, size_t len,
-                 struct ruleset *set, rulefile_error_fn *on_error, void *ctx)
+                 struct ruleset *set, rulefile_report_fn *report, void *ctx)
 {
-    struct report_ctx r = {on_error, ctx, path};
-    int n = rules_parse(text, len, set, relay_error, &r);
+    struct report_ctx r = {report, ctx, path};
+    int n = rules_parse(text, len, set, relay_report, &r);
     if (n < 0)
         errno = ENOMEM;
     return n;
 }
 
 static int parse_file(const char *path, struct ruleset *set,
-                      rulefile_error_fn *on_error, void *ctx)
+                      rulefile_report_fn *report, void *ctx)
 {
     struct bytes text = BYTES_INIT(0);
     int r = file_read(path, &text, RULES_MAX_FILE);
     if (r < 0 && errno == E2BIG) {
         bytes_free(&text);
-        if (on_error)
-            on_error(ctx, path, 1, 1, "rule file is longer than 16 MiB");
+        if (report)
+            report(ctx, path, 0, 1, 1, "rule file is longer than 16 MiB");
         return 1;
     }
     if (r <= 0) {
@@ -55,13 +55,13 @@ static int parse_file(const char *path, struct ruleset *set,
             memset(set, 0, sizeof *set);
         return r;
     }
-    int n = parse(path, text.s, text.len, set, on_error, ctx);
+    int n = parse(path, text.s, text.len, set, report, ctx);
     bytes_free(&text);
     return n;
 }
 
 static int parse_cdb(const char *path, struct ruleset *set,
-                     rulefile_error_fn *on_error, void *ctx)
+                     rulefile_report_fn *report, void *ctx)
 {
     struct cdb c;
     int r = cdbfile_open(&c, path);
@@ -72,13 +72,13 @@ static int parse_cdb(const char *path, struct ruleset *set,
         cdb_datalen(&c) != sizeof FORMAT - 1 ||
         memcmp(cdb_getdata(&c), FORMAT, sizeof FORMAT - 1) != 0 ||
         cdb_find(&c, KEY_RULES, sizeof KEY_RULES - 1) <= 0) {
-        if (on_error)
-            on_error(ctx, path, 1, 1,
+        if (report)
+            report(ctx, path, 0, 1, 1,
                      "not a compiled rule file of this version: run "
                      "fixsmtpio-rules compile again");
         n = 1;
     } else {
-        n = parse(path, cdb_getdata(&c), cdb_datalen(&c), set, on_error, ctx);
+        n = parse(path, cdb_getdata(&c), cdb_datalen(&c), set, report, ctx);
     }
     cdbfile_close(&c);
     return n;
@@ -92,7 +92,7 @@ static int newer_or_same(const struct stat *a, const struct stat *b)
 }
 
 int rulefile_load(const char *text_path, struct ruleset *set,
-                  struct rulefile_info *info, rulefile_error_fn *on_error,
+                  struct rulefile_info *info, rulefile_report_fn *report,
                   void *ctx)
 {
     memset(set, 0, sizeof *set);
@@ -112,7 +112,7 @@ int rulefile_load(const char *text_path, struct ruleset *set,
     }
     if (have_cdb && (!have_text || newer_or_same(&cdb_st, &text_st))) {
         info->used = info->cdb_path;
-        int r = parse_cdb(info->cdb_path, set, on_error, ctx);
+        int r = parse_cdb(info->cdb_path, set, report, ctx);
         if (r != 0 || set->arena || !have_text)
             return r;
         /* The compiled file vanished in between: fall back to the text. */
@@ -121,14 +121,14 @@ int rulefile_load(const char *text_path, struct ruleset *set,
         return 0;
     info->stale = have_cdb;
     info->used = text_path;
-    return parse_file(text_path, set, on_error, ctx);
+    return parse_file(text_path, set, report, ctx);
 }
 
-int rulefile_check(const char *text_path, rulefile_error_fn *on_error,
+int rulefile_check(const char *text_path, rulefile_report_fn *report,
                    void *ctx)
 {
     struct ruleset set;
-    int r = parse_file(text_path, &set, on_error, ctx);
+    int r = parse_file(text_path, &set, report, ctx);
     if (r == 0 && !set.arena) {
         errno = ENOENT;
         return -1;
@@ -137,11 +137,11 @@ int rulefile_check(const char *text_path, rulefile_error_fn *on_error,
     return r;
 }
 
-int rulefile_compile(const char *text_path, rulefile_error_fn *on_error,
+int rulefile_compile(const char *text_path, rulefile_report_fn *report,
                      void *ctx)
 {
     struct ruleset set;
-    int r = parse_file(text_path, &set, on_error, ctx);
+    int r = parse_file(text_path, &set, report, ctx);
     if (r == 0 && !set.arena) {
         errno = ENOENT;
         return -1;

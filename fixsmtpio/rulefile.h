@@ -6,9 +6,10 @@
 
 #include "rules.h"
 
-/* Receives every error: the file it is in, and rules_parse's details. */
-typedef void rulefile_error_fn(void *ctx, const char *path, unsigned line,
-                               unsigned column, const char *message);
+/* Receives every problem: the file it is in, and rules_parse's details. */
+typedef void rulefile_report_fn(void *ctx, const char *path, int warning,
+                                unsigned line, unsigned column,
+                                const char *message);
 
 struct rulefile_info {
     const char *used; /* the path the rules came from, or NULL: none */
@@ -21,15 +22,16 @@ struct rulefile_info {
  * reported), or -1 with errno when a file could not be read; info->used then
  * names it. */
 int rulefile_load(const char *text_path, struct ruleset *set,
-                  struct rulefile_info *info, rulefile_error_fn *on_error,
+                  struct rulefile_info *info, rulefile_report_fn *report,
                   void *ctx);
 /* Parses text_path; with no error writes text_path.cdb atomically. Returns
- * 0, the number of errors, or -1 with errno (the old cdb stays). */
-int rulefile_compile(const char *text_path, rulefile_error_fn *on_error,
+ * 0, the number of errors, or -1 with errno (the old cdb stays). Warnings
+ * do not stop it. */
+int rulefile_compile(const char *text_path, rulefile_report_fn *report,
                      void *ctx);
-/* Parses text_path and reports every error. Returns 0, the number of
+/* Parses text_path and reports every problem. Returns 0, the number of
  * errors, or -1 with errno. */
-int rulefile_check(const char *text_path, rulefile_error_fn *on_error,
+int rulefile_check(const char *text_path, rulefile_report_fn *report,
                    void *ctx);
 
 #endif

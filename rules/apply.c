@@ -26,18 +26,21 @@ static size_t say(char *out, const char *fmt, const char *code,
     return (size_t)n < REPLY_LINE_MAX ? (size_t)n : REPLY_LINE_MAX - 1;
 }
 
-/* &fixsmtpio_fixup: the line as qmail-smtpd would say it. The reply code is
- * the line's own, so a fixup never turns a refusal into an acceptance. */
-static void fixup(struct reply_rules *rr, struct reply_line_out *out)
+/* &fixsmtpio_fixup: the line as qmail-smtpd would say it, computed from the
+ * server's line. The reply code is the server's own, so a fixup never turns
+ * a refusal into an acceptance. A routine that has nothing to say about a
+ * line (EHLO's later lines, HELP's) leaves it as the earlier rules left it. */
+static void fixup(struct reply_rules *rr, const char *line,
+                  struct reply_line_out *out)
 {
     char code[4];
-    memcpy(code, out->text, 3);
+    memcpy(code, line, 3);
     code[3] = 0;
     switch (rr->fixup) {
     case FIXUP_GREETING:
         out->len = say(out->scratch, "%s %s ESMTP", code, rr->greeting);
         break;
-    case FIXUP_EHLO: /* the first line only; the others are kept */
+    case FIXUP_EHLO: /* the first line only */
         if (rr->index != 0)
             return;
         out->len = say(out->scratch, "%s %s", code, rr->greeting);
@@ -47,19 +50,30 @@ static void fixup(struct reply_rules *rr, struct reply_line_out *out)
         out->len = say(out->scratch, "%s %s", code, rr->greeting);
         break;
     case FIXUP_HELP:
-        if (rr->help_said)
-            return;
-        rr->help_said = 1;
-        out->before_len =
-            say(out->before, "%s fixsmtpio " SUITE_VERSION "%s", code,
-                ": this server's replies pass through fixsmtpio(8)");
+        if (!rr->help_said) {
+            rr->help_said = 1;
+            out->before_len =
+                say(out->before, "%s fixsmtpio " SUITE_VERSION "%s", code,
+                    ": this server's replies pass through fixsmtpio(8)");
+        }
         return;
     case FIXUP_NONE:
         return;
     }
     out->text = out->scratch;
+    out->removed = 0;
 }
 
+static int matches(const struct rule *r, const char *line, size_t len)
+{
+    return len >= r->glob_literal &&
+           memcmp(line, r->glob, r->glob_literal) == 0 &&
+           fnmatch(r->glob, line, 0) == 0;
+}
+
+/* As acceptutils decides: every rule's glob is matched against the line as
+ * the server sent it, never against what an earlier rule made of it; the
+ * matching rules then act in file order on the line being built. */
 void reply_rules_line(struct reply_rules *rr, const char *line, size_t len,
                       struct reply_line_out *out)
 {
@@ -68,11 +82,9 @@ void reply_rules_line(struct reply_rules *rr, const char *line, size_t len,
     out->text = line;
     out->len = len;
     const struct rules_event *ev = rr->event;
-    for (size_t i = 0; ev && i < ev->count && !out->removed; i++) {
+    for (size_t i = 0; ev && i < ev->count; i++) {
         const struct rule *r = ev->rules[i];
-        if (out->len < r->glob_literal ||
-            memcmp(out->text, r->glob, r->glob_literal) != 0 ||
-            fnmatch(r->glob, out->text, 0) != 0)
+        if (!matches(r, line, len))
             continue;
         if (r->exitcode >= 0)
             rr->exitcode = r->exitcode;
@@ -80,6 +92,7 @@ void reply_rules_line(struct reply_rules *rr, const char *line, size_t len,
         case RULE_REPLACE:
             out->text = r->response;
             out->len = r->response_len;
+            out->removed = 0;
             break;
         case RULE_REMOVE:
             out->removed = 1;
@@ -87,7 +100,7 @@ void reply_rules_line(struct reply_rules *rr, const char *line, size_t len,
         case RULE_NOOP:
             break;
         case RULE_FIXUP:
-            fixup(rr, out);
+            fixup(rr, line, out);
             break;
         }
     }

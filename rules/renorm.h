@@ -19,8 +19,8 @@ struct renorm {
 };
 
 void renorm_start(struct renorm *rn);
-/* Takes one line of the reply (at least 3 bytes, a reply code first); sends
- * the one held before it as a continuation. */
+/* Takes one line of the reply (a reply code first, or any text, which keeps
+ * its bytes); sends the one held before it as a continuation. */
 int renorm_line(struct renorm *rn, const char *line, size_t len,
                 renorm_sink *sink, void *ctx);
 /* The last line of the reply: sends the held one as a continuation and this

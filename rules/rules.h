@@ -10,11 +10,10 @@
 #include <stddef.h>
 
 #define RULES_MAX_FILE (16u << 20) /* bytes in a rule file */
-#define RULES_MAX_ENV 255
-#define RULES_MAX_EVENT 64
-#define RULES_MAX_PREPEND 510
-#define RULES_MAX_GLOB 1024
-#define RULES_MAX_RESPONSE 510 /* an RFC 5321 reply line without CR LF */
+#define RULES_MAX_EVENT 64         /* longer events are never looked up */
+#define RULES_MAX_PREPEND 510      /* all the prepends of one event */
+#define RULES_REPLY_LINE 510       /* an RFC 5321 reply line without CR LF */
+#define RULES_MAX_RESPONSE 65000   /* less than a reply line can become */
 
 enum rule_action {
     RULE_REPLACE, /* the line becomes the response */
@@ -43,15 +42,17 @@ struct ruleset {
     char *arena; /* the fields point into it */
 };
 
-/* Called once for every error found: line and column count from 1. */
-typedef void rules_error_fn(void *ctx, unsigned line, unsigned column,
-                            const char *message);
+/* Called once for every problem found: an error (the file is refused) or a
+ * warning (the rule is taken, but looks like a mistake). Line and column
+ * count from 1. */
+typedef void rules_report_fn(void *ctx, int warning, unsigned line,
+                             unsigned column, const char *message);
 
-/* Parses text[0..len) into set. Every error is reported through on_error
+/* Parses text[0..len) into set. Every problem is reported through report
  * (which may be NULL); returns the number of errors, or -1 when memory ran
  * out. With errors the set is left empty. */
 int rules_parse(const char *text, size_t len, struct ruleset *set,
-                rules_error_fn *on_error, void *ctx);
+                rules_report_fn *report, void *ctx);
 void rules_free(struct ruleset *set);
 /* The rules as canonical text, one a line (comments and blank lines gone):
  * what a compiled rule file stores. Returns a malloc'd string, or NULL. */
@@ -134,9 +135,10 @@ struct reply_line_out {
     char scratch[REPLY_LINE_MAX];
 };
 
-/* Applies the event's rules to one reply line (without CR LF; it starts with
- * a valid reply code). The result goes in out, pointing at line or at out's
- * own storage. */
+/* Applies the event's rules to one reply line (without CR LF, followed by a
+ * NUL; it starts with a valid reply code). The result goes in out, pointing
+ * at line, at a rule's response or at out's own storage; a response may be
+ * text without a reply code, to be sent as written. */
 void reply_rules_line(struct reply_rules *rr, const char *line, size_t len,
                       struct reply_line_out *out);
 

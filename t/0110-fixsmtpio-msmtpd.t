@@ -195,4 +195,29 @@ for helo, want in (("EHLO client.example", "250 Ok"),
              "a variable that is not EHLO/HELO is not sent")
     c.close()
     au.stop()
+# The example rules as acceptutils reads them: each glob sees the server's
+# line. With FIXSMTPIOTLS and AUTHUP_USER both set, the TLS rule removes the
+# greeting and the AUTHUP_USER rule, matched against the same server line,
+# still makes it the 235.
+both = TCPServer(prog("fixsmtpio") + msmtpd(md2),
+                 env=environ(CONTROLDIR=ctl, AUTHUP_USER="alice",
+                             FIXSMTPIOTLS="1",
+                             AUTHUP_HELO="EHLO client.example"), name="both")
+c = SMTP(both.port)
+is_(c.text(), "235 ok, go ahead (#2.0.0)",
+    "FIXSMTPIOTLS and AUTHUP_USER: the greeting becomes the 235")
+is_(c.cmd("QUIT"), "221 mx.example.org", "QUIT fixed up")
+c.close()
+both.stop()
+
+pair = controldir("pair", me="mx.example.org\n",
+                  fixsmtpio=":greeting::220*::220 first\n"
+                  ":greeting::220 first*::\n")
+first = TCPServer(prog("fixsmtpio") + msmtpd(md2),
+                  env=environ(CONTROLDIR=pair), name="pair")
+c = SMTP(first.port)
+is_(c.text(), "220 first", "a rule pair the two readings tell apart: the "
+    "second glob never sees what the first made")
+c.close()
+first.stop()
 done()

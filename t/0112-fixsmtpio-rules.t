@@ -51,8 +51,10 @@ odd = {
     "empty": (b"", 0),
     "crlf": (b":ehlo::2*::&fixsmtpio_fixup\r\n# c\r\n\r\n", 0),
     "onemib": (b":rcpt::451 x*::451 greylisted\n" * 36000, 0),
-    "field100k": (b":ehlo::" + b"a" * 102400 + b"::\n", 100),
+    "glob100k": (b":ehlo::" + b"a" * 102400 + b"::\n", 0),
+    "response100k": (b":ehlo::*::250 " + b"a" * 102400 + b"\n", 100),
     "nul": (b":ehlo::*::250 a\x00b\n", 100),
+    "cr": (b":ehlo::*::250 a\rb\n", 100),
 }
 for name, (text, want) in odd.items():
     p = os.path.join(d, name)
@@ -63,6 +65,29 @@ for name, (text, want) in odd.items():
                                                          want))
     if want:
         ok(err.count("\n") <= 2, "%s: one short message" % name)
+
+# What acceptutils took is taken: a warning with file:line:column, exit 0;
+# -s makes warnings count (exit 100).
+with open(path, "w") as fh:
+    fh.write(":ehlo::2*::&fixsmtpio_fixup\n:helo::2*::hello there\n"
+             ":quit::*:16abc:\n")
+code, err = rules("check", path)
+is_(code, 0, "warnings only: exit 0")
+like(err, r"^fixsmtpio-rules: warning: \S+/fixsmtpio:2:12: response does "
+     r"not start with a reply code", "a response without a reply code: "
+     "warning with file:line:column")
+like(err, r"warning: \S+/fixsmtpio:3:12: exit code 16abc: what follows 16 "
+     r"is ignored", "digits then text: warning")
+code, err2 = rules("check", "-s", path)
+is_(code, 100, "check -s: warnings make it exit 100")
+like(err2, r"2 warnings", "and says how many")
+code, err = rules("compile", "-s", path)
+is_(code, 100, "compile -s refuses a file with warnings")
+ok(not os.path.exists(path + ".cdb"), "and writes no cdb")
+code, err = rules("compile", path)
+is_(code, 0, "compile takes a file with warnings")
+ok("warning:" in err, "and shows them")
+os.unlink(path + ".cdb")
 
 # Compile, and fixsmtpio's choice of file.
 with open(path, "w") as fh:
