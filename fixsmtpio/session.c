@@ -385,6 +385,8 @@ static void command(struct session *s, const char *line, size_t len)
         kind = REQ_EHLO;
     }
     struct request *r = queue_server(s, kind, line, wlen);
+    if (verb == VERB_OTHER && rules_event_reserved(line, wlen))
+        r->event = NULL; /* "TIMEOUT" from a client is no timeout */
     const char *pre = r->event ? r->event->prepend : NULL;
     size_t plen = r->event ? r->event->prepend_len : 0;
     forward(s, pre, plen, line, len, shown);
@@ -460,7 +462,7 @@ static int client_data(struct session *s)
         int len = snprintf(note, sizeof note, "%llu bytes",
                            (unsigned long long)s->data_bytes);
         debug(s, 'D', note, (size_t)len);
-        queue_server(s, REQ_DATAEND, "data", 4);
+        queue_server(s, REQ_DATAEND, EVENT_IN_DATA, strlen(EVENT_IN_DATA));
         s->state = CLIENT_COMMAND;
     }
     return TOOK;

@@ -58,10 +58,16 @@ void rules_free(struct ruleset *set);
  * what a compiled rule file stores. Returns a malloc'd string, or NULL. */
 char *rules_canonical(const struct ruleset *set, size_t *len);
 
-/* Events with a meaning of their own. */
+/* Events fixsmtpio raises itself: the server's greeting, a reply no request
+ * asked for, the client closing, and the reply to the end of message data
+ * (the reply to the DATA command itself is the event data). */
 #define EVENT_GREETING "greeting"
 #define EVENT_TIMEOUT "timeout"
 #define EVENT_CLIENTEOF "clienteof"
+#define EVENT_IN_DATA "in_data"
+/* 1 when word[0..len) (any case) names one of them: a client command of that
+ * name takes no rules, so that a client cannot raise them. */
+int rules_event_reserved(const char *word, size_t len);
 
 /* The rules that apply in one environment, grouped by event. */
 struct rules_event {

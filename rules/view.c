@@ -1,8 +1,8 @@
 /* Choosing the rules that apply in this environment, grouped by event. */
 #include <stdlib.h>
 #include <string.h>
-#include "ascii.h"
 
+#include "ascii.h"
 #include "rules.h"
 
 static unsigned hash(const char *word, size_t len)
@@ -124,6 +124,16 @@ const struct rules_event *ruleview_event(const struct ruleview *view,
         h = (h + 1) % RULEVIEW_BUCKETS;
     }
     return NULL;
+}
+
+int rules_event_reserved(const char *word, size_t len)
+{
+    static const char *const reserved[] = {EVENT_GREETING, EVENT_TIMEOUT,
+                                           EVENT_CLIENTEOF, EVENT_IN_DATA};
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (len == strlen(reserved[i]) && ascii_caseeq(word, reserved[i], len))
+            return 1;
+    return 0;
 }
 
 enum fixup_kind fixup_kind_of(const char *event, size_t len)

@@ -152,7 +152,8 @@ static void local_replies(void)
 
 static void data(void)
 {
-    start(":data::451 GL*::451 greylisted\n");
+    start(":data::451 GL*::451 greylisted\n:data::3*::354 data\n"
+          ":in_data::451*::451 in_data\n");
     server("220 s\r\n");
     clients("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"
             "Subject: x\r\n\r\nRSET\r\n.\r\nQUIT\r\n");
@@ -163,9 +164,20 @@ static void data(void)
            "after 354 the message, its end, then the next command");
     server("451 GL - temporary failure\r\n221 bye\r\n");
     is_str(take(&s.to_client),
-           "220 s\r\n250 ok\r\n250 ok\r\n354 go\r\n451 greylisted\r\n"
+           "220 s\r\n250 ok\r\n250 ok\r\n354 data\r\n451 in_data\r\n"
            "221 bye\r\n",
-           "the end-of-data reply is a data event");
+           "the reply to DATA is a data event, the reply to the end of data "
+           "an in_data event, as in acceptutils");
+
+    start(":timeout::*:16:\n:in_data::*::250 not this\n"
+          ":greeting::5*:15:\n");
+    server("220 s\r\n");
+    clients("TIMEOUT\r\nin_data\r\nGreeting\r\n");
+    server("502 no\r\n502 no\r\n502 no\r\n");
+    is_str(take(&s.to_client), "220 s\r\n502 no\r\n502 no\r\n502 no\r\n",
+           "a client command named after an event of fixsmtpio's own takes "
+           "none of its rules");
+    is_int(s.exit_code, -1, "and sets no exit code");
 
     start("");
     server("220 s\r\n");
