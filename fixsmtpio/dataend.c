@@ -8,18 +8,79 @@ enum {
     AFTER_DOT,     /* "." at a real line start, held back */
     AFTER_DOT_CR,  /* ".\r" at a real line start, held back */
     IN_LINE,       /* inside a line */
-    AFTER_CR       /* inside a line, just after a CR */
+    AFTER_CR       /* inside a line, just after a CR, held back */
 };
 
 void dataend_start(struct dataend *d)
 {
     d->state = AT_LINE_START;
+    d->refused = DATAEND_CLEAN;
+    d->seen = 0;
+    d->refused_at = 0;
+}
+
+struct scan {
+    struct dataend *d;
+    const char *in;
+    char *out;
+    size_t o;
+};
+
+static void put(struct scan *s, const char *p, size_t n)
+{
+    if (s->d->refused || n == 0)
+        return;
+    memcpy(s->out + s->o, p, n);
+    s->o += n;
+}
+
+/* The offending byte is at offset at of this scan's input; a CR held back
+ * from the scan before is at -1. */
+static void refuse(struct scan *s, enum dataend_refusal why, size_t at,
+                   int before)
+{
+    if (s->d->refused)
+        return;
+    s->d->refused = why;
+    s->d->refused_at = s->d->seen + at - (uint64_t)before;
+}
+
+/* Inside a line: everything up to the next LF in one go. Returns the bytes
+ * taken; sets *state. */
+static size_t in_line(struct scan *s, size_t i, size_t len, int *state)
+{
+    const char *seg = s->in + i;
+    const char *lf = memchr(seg, '\n', len - i);
+    size_t n = lf ? (size_t)(lf - seg) : len - i;
+    /* A CR may stand only right before the LF; at the end of the input it
+     * waits for the next byte. */
+    int last_cr = n > 0 && seg[n - 1] == '\r';
+    size_t body = n - (size_t)last_cr;
+    if (!s->d->refused) {
+        const char *nul = memchr(seg, 0, n);
+        const char *cr = memchr(seg, '\r', body);
+        const char *bad = nul && (!cr || nul < cr) ? nul : cr;
+        if (bad) {
+            put(s, seg, (size_t)(bad - seg));
+            refuse(s, bad == nul ? DATAEND_NUL : DATAEND_BARE_CR,
+                   i + (size_t)(bad - seg), 0);
+        }
+    }
+    put(s, seg, body);
+    if (!lf) {
+        *state = last_cr ? AFTER_CR : IN_LINE;
+        return n;
+    }
+    put(s, "\r\n", 2); /* a bare LF becomes CR LF */
+    *state = last_cr ? AT_LINE_START : AT_MADE_START;
+    return n + 1;
 }
 
 size_t dataend_scan(struct dataend *d, const char *in, size_t len, char *out,
                     size_t *outlen, int *done)
 {
-    size_t i = 0, o = 0;
+    struct scan s = {d, in, out, 0};
+    size_t i = 0;
     int st = d->state;
     *done = 0;
     while (i < len) {
@@ -27,74 +88,62 @@ size_t dataend_scan(struct dataend *d, const char *in, size_t len, char *out,
         switch (st) {
         case AT_LINE_START:
         case AT_MADE_START:
-            if (c == '.') {
-                i++;
-                if (st == AT_LINE_START) {
-                    st = AFTER_DOT;
-                } else {
-                    out[o++] = '.';
-                    out[o++] = '.';
-                    st = IN_LINE;
-                }
+            if (c != '.') {
+                st = IN_LINE;
                 continue;
             }
-            st = IN_LINE;
+            i++;
+            if (st == AT_LINE_START) {
+                st = AFTER_DOT;
+            } else {
+                put(&s, "..", 2); /* a line made here: stuffed */
+                st = IN_LINE;
+            }
             continue;
         case AFTER_DOT:
             if (c == '\r') {
                 i++;
                 st = AFTER_DOT_CR;
-                continue;
-            }
-            if (c == '\n') {
+            } else if (c == '\n') {
                 /* ".\n": the stuffing dot of an empty line, then a bare LF. */
                 i++;
-                out[o++] = '\r';
-                out[o++] = '\n';
+                put(&s, "\r\n", 2);
                 st = AT_MADE_START;
-                continue;
+            } else {
+                put(&s, ".", 1);
+                st = IN_LINE;
             }
-            out[o++] = '.';
-            st = IN_LINE;
             continue;
         case AFTER_DOT_CR:
-            out[o++] = '.';
-            out[o++] = '\r';
             if (c == '\n') {
-                out[o++] = '\n';
+                put(&s, ".\r\n", 3);
                 i++;
                 d->state = AT_LINE_START;
-                *outlen = o;
+                d->seen += i;
+                *outlen = s.o;
                 *done = 1;
                 return i;
             }
+            put(&s, ".", 1);
+            refuse(&s, DATAEND_BARE_CR, i, 1);
             st = IN_LINE; /* c is looked at again there */
             continue;
-        default: {
-            /* Inside a line only an LF matters; copy up to it in one go. */
-            const char *lf = memchr(in + i, '\n', len - i);
-            size_t n = lf ? (size_t)(lf - (in + i)) : len - i;
-            if (n) {
-                memcpy(out + o, in + i, n);
-                o += n;
-                i += n;
-                st = in[i - 1] == '\r' ? AFTER_CR : IN_LINE;
-            }
-            if (!lf)
-                break;
-            i++;
-            if (st == AFTER_CR) {
-                out[o++] = '\n';
+        case AFTER_CR:
+            if (c == '\n') {
+                put(&s, "\r\n", 2);
+                i++;
                 st = AT_LINE_START;
-            } else {
-                out[o++] = '\r';
-                out[o++] = '\n';
-                st = AT_MADE_START;
+                continue;
             }
-        }
+            refuse(&s, DATAEND_BARE_CR, i, 1);
+            st = IN_LINE;
+            continue;
+        default:
+            i += in_line(&s, i, len, &st);
         }
     }
     d->state = st;
-    *outlen = o;
+    d->seen += i;
+    *outlen = s.o;
     return i;
 }

@@ -98,7 +98,7 @@ static void read_rules(struct ruleset *set)
  * authup: the server is greeted with the same line (AUTHUP_HELO, e.g.
  * "EHLO client.example") and its reply is not shown, so that the client's
  * next command (MAIL, after the 235) finds a server that has seen EHLO. */
-static void greet_as_client(struct relay *r)
+static void keep_authup_helo(struct session *s)
 {
     const char *helo = getenv("AUTHUP_HELO");
     if (!getenv("AUTHUP_USER") || !helo || !*helo)
@@ -114,7 +114,7 @@ static void greet_as_client(struct relay *r)
         warn_msg("AUTHUP_HELO is not an EHLO or HELO line: ignored");
         return;
     }
-    session_inject(r->s, helo, len);
+    session_keep_helo(s, helo, len);
 }
 
 /* Under authup: tells it, through the pipe named by AUTHUP_SESSIONFD, that
@@ -166,13 +166,14 @@ int main(int argc, char **argv)
     s.offer_starttls =
         tls.env.available && level != TLS_ACTIVE && !getenv("AUTHUP_USER");
 
+    keep_authup_helo(&s);
+
     mark_session();
     struct relay r = {.s = &s,
                       .client_in = 0,
                       .client_out = 1,
                       .argv = argv + 1,
                       .timeout_ms = timeout_ms,
-                      .started = greet_as_client,
                       .starttls = starttls_switch,
                       .ctx = &tls};
     if (relay_start_server(&r) < 0)

@@ -35,8 +35,6 @@ int relay_start_server(struct relay *r)
     set_nonblocking(r->child.out);
     r->server_eof = 0;
     session_server_started(r->s);
-    if (r->started)
-        r->started(r);
     return 0;
 }
 
@@ -156,6 +154,33 @@ static void want(struct relay *r, struct pollfd p[P_COUNT])
     }
 }
 
+/* A message refused for a NUL or a bare CR: the server holding part of it
+ * goes at once, by a signal, so that none of it is delivered (end of file
+ * could look like the end of the message to a server that streams it to
+ * its delivery as it reads). */
+static void stop_refused(struct relay *r)
+{
+    if (r->child.pid > 0) {
+        kill(r->child.pid, SIGTERM);
+        r->last_status = relay_stop_server(r, STOP_GRACE_MS);
+    }
+    r->server_eof = 0;
+    session_server_stopped(r->s);
+}
+
+/* The refused message is over and the client has heard so: a fresh
+ * server, greeted as the old one was. 0, or -1 when the session ends. */
+static int restart_refused(struct relay *r)
+{
+    r->s->restart_server = 0;
+    stop_refused(r);
+    if (relay_start_server(r) == 0)
+        return 0;
+    warn_sys("run again", r->argv[0]);
+    session_server_lost(r->s);
+    return -1;
+}
+
 /* STARTTLS: the 220 is on its way; nothing else the client sent in
  * plaintext may reach the server or be answered. */
 static int handle_starttls(struct relay *r)
@@ -192,6 +217,10 @@ int relay_run(struct relay *r)
             warn_msg("%s sent a line that is not an SMTP reply", r->argv[0]);
             return say_and_finish(r, server_broken, EXIT_TEMP);
         }
+        if (s->lost)
+            warn_msg("%s did not start again after a refused message: "
+                     "closing the session",
+                     r->argv[0]);
         if (s->finished)
             return finish(r, 1);
         if (s->starttls) {
@@ -202,6 +231,15 @@ int relay_run(struct relay *r)
             set_nonblocking(r->client_in);
             set_nonblocking(r->client_out);
             deadline = clock_ms() + r->timeout_ms;
+            continue;
+        }
+        if (s->stop_server) {
+            stop_refused(r);
+            continue;
+        }
+        if (s->restart_server) {
+            if (restart_refused(r) < 0)
+                return say_and_finish(r, NULL, EXIT_TEMP);
             continue;
         }
         /* The client is done and everything whole it sent went on: the
@@ -223,6 +261,20 @@ int relay_run(struct relay *r)
             s->state = CLIENT_EOF;
             lr_discard(&s->from_client);
             child_close_in(&r->child);
+        }
+        /* Gone while no server ran (it was stopped for a refused message
+         * and the message was not over yet). */
+        if (r->client_eof && r->child.pid <= 0 && cs == CLIENT_NEEDS_INPUT) {
+            flush_client(r);
+            return outcome(r, r->last_status, 1);
+        }
+        /* A fresh server that ended before it could go on. */
+        if (r->server_eof && s->restarting) {
+            warn_msg("%s did not start again after a refused message: "
+                     "closing the session",
+                     r->argv[0]);
+            session_server_lost(s);
+            return finish(r, 0);
         }
         /* The server is done: once every whole line it sent has been
          * taken (a partial last line, or a reply cut short, is dropped). */

@@ -15,8 +15,6 @@ struct relay;
  * client_out (0 and 1) are, and restarts the server. Returns 0, or -1 when TLS failed (the session
  * then ends with exit code 111). */
 typedef int relay_starttls_fn(struct relay *r);
-/* Called after every server start, e.g. to inject a request. */
-typedef void relay_started_fn(struct relay *r);
 
 struct relay {
     struct session *s;
@@ -28,13 +26,13 @@ struct relay {
     int client_gone; /* writing to the client failed */
     int server_eof;  /* the server closed its stdout */
     int killed;      /* we stopped the server with a signal */
+    int last_status; /* of a server stopped for a refused message */
     relay_starttls_fn *starttls;
-    relay_started_fn *started;
     void *ctx;
 };
 
-/* Starts (or restarts) the server and tells the session. 0, or -1 with
- * errno. */
+/* Starts (or restarts) the server and tells the session, which sends it
+ * the HELO or EHLO line it keeps. 0, or -1 with errno. */
 int relay_start_server(struct relay *r);
 /* Stops the server: closes its stdin, waits up to grace_ms, then kills it.
  * Returns its wait status. */

@@ -12,6 +12,7 @@
 /* fixsmtpio's own replies. */
 static const char too_long[] = "500 5.5.2 line too long";
 static const char nul_in_command[] = "500 5.5.2 NUL character in command";
+static const char cr_in_command[] = "500 5.5.2 bare CR in command";
 static const char bdat_syntax[] = "501 5.5.4 Syntax: BDAT size [LAST]";
 static const char bdat_unoffered[] = "502 5.5.1 BDAT without CHUNKING offered";
 static const char tls_unoffered[] = "502 5.5.1 STARTTLS not offered";
@@ -19,11 +20,18 @@ static const char tls_twice[] = "503 5.5.1 TLS already active";
 static const char tls_ready[] = "220 2.0.0 Ready to start TLS";
 static const char tls_unavailable[] = "454 4.7.0 TLS not available";
 static const char tls_first[] = "530 5.7.0 Must issue a STARTTLS command first";
+static const char data_nul[] =
+    "554 5.6.0 Message refused: NUL character in message data";
+static const char data_bare_cr[] =
+    "554 5.6.0 Message refused: bare CR in message data";
+static const char server_lost[] =
+    "421 4.3.0 Server unavailable, closing connection";
 
 /* A queued reply of fixsmtpio's own is an index into this table. */
 enum local_reply {
     LOCAL_TOO_LONG,
     LOCAL_NUL,
+    LOCAL_CR,
     LOCAL_BDAT_SYNTAX,
     LOCAL_BDAT_UNOFFERED,
     LOCAL_TLS_UNOFFERED,
@@ -34,8 +42,9 @@ enum local_reply {
 };
 
 static const char *const local_text[] = {
-    too_long,  nul_in_command, bdat_syntax,     bdat_unoffered, tls_unoffered,
-    tls_twice, tls_ready,      tls_unavailable, tls_first};
+    too_long,       nul_in_command, cr_in_command, bdat_syntax,
+    bdat_unoffered, tls_unoffered,  tls_twice,     tls_ready,
+    tls_unavailable, tls_first};
 
 /* FIXSMTPIODEBUG: one line per step, printable, cut short when long. */
 __attribute__((noinline)) static void
@@ -166,11 +175,30 @@ static void queue_local(struct session *s, enum local_reply which)
     r->local = (unsigned char)which;
 }
 
+/* A refused message's turn has come: the server holding it owes nothing
+ * else, so it is stopped; once the client's message is over, the client
+ * hears why, and a fresh server is started. */
+static void answer_refused(struct session *s)
+{
+    if (!s->server_stopped)
+        s->stop_server = 1;
+    if (s->state != CLIENT_RESTART)
+        return;
+    queue_pop(s);
+    session_say(s, s->refused == DATAEND_NUL ? data_nul : data_bare_cr);
+    s->restart_server = 1;
+}
+
 /* fixsmtpio's own replies go out as soon as every reply before them has. */
 static void flush_local_now(struct session *s)
 {
-    while (!s->in_reply && s->qlen && s->queue[s->qhead].kind == REQ_LOCAL &&
-           ob_room(&s->to_client) >= 1024) {
+    while (!s->in_reply && s->qlen && ob_room(&s->to_client) >= 1024) {
+        if (s->queue[s->qhead].kind == REQ_REFUSED) {
+            answer_refused(s);
+            return;
+        }
+        if (s->queue[s->qhead].kind != REQ_LOCAL)
+            return;
         struct request r = queue_pop(s);
         session_say(s, local_text[r.local]);
         if (r.local == LOCAL_TLS_READY)
@@ -186,8 +214,16 @@ static void flush_local_now(struct session *s)
 
 static inline void flush_local(struct session *s)
 {
-    if (s->qlen && s->queue[s->qhead].kind == REQ_LOCAL)
+    if (s->qlen && s->queue[s->qhead].kind >= REQ_LOCAL)
         flush_local_now(s);
+}
+
+void session_server_lost(struct session *s)
+{
+    session_say(s, server_lost);
+    s->exit_code = EXIT_TEMP;
+    s->finished = 1;
+    s->lost = 1;
 }
 
 static struct request *queue_server(struct session *s, enum request_kind kind,
@@ -210,21 +246,10 @@ static struct request *queue_server(struct session *s, enum request_kind kind,
     return r;
 }
 
-void session_server_started(struct session *s)
+/* Sends a request of fixsmtpio's own whose reply is not shown. The
+ * caller made sure of room (a fresh server: empty queue and buffer). */
+static struct request *inject(struct session *s, const char *line, size_t len)
 {
-    s->last_verb.len = 0; /* the rules may have changed */
-    s->qhead = s->qlen = 0;
-    s->in_reply = 0;
-    s->chunking = 0;
-    lr_discard(&s->from_server);
-    ob_clear(&s->to_server);
-    queue_server(s, REQ_GREETING, EVENT_GREETING, strlen(EVENT_GREETING));
-}
-
-int session_inject(struct session *s, const char *line, size_t len)
-{
-    if (s->qlen == QUEUE_LIMIT || ob_room(&s->to_server) < len + 2)
-        return -1;
     size_t verb = 0;
     while (verb < len && line[verb] != ' ')
         verb++;
@@ -234,7 +259,76 @@ int session_inject(struct session *s, const char *line, size_t len)
     r->hide = 1;
     debug(s, '2', line, len);
     put_line(&s->to_server, NULL, 0, line, len);
+    return r;
+}
+
+void session_server_started(struct session *s)
+{
+    int after_refusal = s->refused != DATAEND_CLEAN;
+    s->last_verb.len = 0; /* the rules may have changed */
+    s->qhead = s->qlen = 0;
+    s->in_reply = 0;
+    s->server_stopped = 0;
+    s->restarting = 0;
+    /* After a refusal the fresh server is the same program, greeted with
+     * the same line: what it offers stays known. */
+    if (!after_refusal)
+        s->chunking = 0;
+    lr_discard(&s->from_server);
+    ob_clear(&s->to_server);
+    struct request *g =
+        queue_server(s, REQ_GREETING, EVENT_GREETING, strlen(EVENT_GREETING));
+    if (after_refusal) {
+        g->hide = g->vital = 1;
+        s->restarting++;
+        s->refused = DATAEND_CLEAN;
+        s->binarymime = 0;
+        s->state = CLIENT_COMMAND;
+    }
+    if (s->helo_len) {
+        struct request *r = inject(s, s->helo, s->helo_len);
+        if (after_refusal) {
+            r->vital = 1;
+            s->restarting++;
+        }
+    }
+}
+
+void session_server_stopped(struct session *s)
+{
+    s->server_stopped = 1;
+    s->stop_server = 0;
+    s->in_reply = 0;
+    lr_discard(&s->from_server);
+    ob_clear(&s->to_server);
+}
+
+void session_tls_started(struct session *s)
+{
+    s->tls = TLS_ACTIVE;
+    s->offer_starttls = 0;
+    s->state = CLIENT_COMMAND;
+    s->hide_greeting_2xx = 1;
+    s->helo_len = 0;
+    s->binarymime = 0;
+}
+
+/* The HELO or EHLO line as the server got it, prepend and all. */
+static int keep_helo(struct session *s, const char *pre, size_t plen,
+                     const char *line, size_t len)
+{
+    if (plen + len > sizeof s->helo)
+        return -1;
+    if (plen)
+        memcpy(s->helo, pre, plen);
+    memcpy(s->helo + plen, line, len);
+    s->helo_len = plen + len;
     return 0;
+}
+
+int session_keep_helo(struct session *s, const char *line, size_t len)
+{
+    return keep_helo(s, NULL, 0, line, len);
 }
 
 int session_waiting_for_server(const struct session *s)
@@ -272,6 +366,7 @@ enum verb {
     VERB_DATA,
     VERB_EHLO,
     VERB_HELO,
+    VERB_MAIL,
     VERB_NOOP,
     VERB_QUIT,
     VERB_RSET,
@@ -284,8 +379,8 @@ static enum verb classify(const char *w, size_t len)
         char name[9];
         enum verb verb;
     } verbs[] = {{"auth", VERB_AUTH}, {"bdat", VERB_BDAT}, {"data", VERB_DATA},
-                 {"ehlo", VERB_EHLO}, {"helo", VERB_HELO}, {"noop", VERB_NOOP},
-                 {"quit", VERB_QUIT}, {"rset", VERB_RSET}};
+                 {"ehlo", VERB_EHLO}, {"helo", VERB_HELO}, {"mail", VERB_MAIL},
+                 {"noop", VERB_NOOP}, {"quit", VERB_QUIT}, {"rset", VERB_RSET}};
     if (len == 8 && ascii_caseeq(w, "starttls", 8))
         return VERB_STARTTLS;
     if (len != 4)
@@ -314,6 +409,19 @@ static void bdat_chunk(struct session *s, uint64_t size, int discard)
     s->bdat_discard = discard;
 }
 
+/* Whether MAIL's parameters say BODY=BINARYMIME (RFC 3030): its BDAT
+ * chunks may hold any byte. */
+static int says_binarymime(const char *line, size_t len)
+{
+    static const char param[] = " BODY=BINARYMIME";
+    size_t n = sizeof param - 1;
+    for (size_t i = 0; i + n <= len; i++)
+        if (ascii_caseeq(line + i, param, n) &&
+            (i + n == len || line[i + n] == ' '))
+            return 1;
+    return 0;
+}
+
 /* Commands that TLS-required mode lets through before STARTTLS. */
 static int allowed_before_tls(enum verb v)
 {
@@ -332,6 +440,12 @@ static void command(struct session *s, const char *line, size_t len)
     debug(s, '1', line, shown);
     if (memchr(line, 0, len)) {
         queue_local(s, LOCAL_NUL);
+        return;
+    }
+    if (memchr(line, '\r', len)) {
+        /* A server that takes a bare CR for a line end would see two
+         * commands where this is one. */
+        queue_local(s, LOCAL_CR);
         return;
     }
     if (s->greeting_answered) {
@@ -375,6 +489,9 @@ static void command(struct session *s, const char *line, size_t len)
             queue_local(s, LOCAL_BDAT_UNOFFERED);
             return;
         }
+        kind = REQ_BDAT;
+    } else if (verb == VERB_MAIL || verb == VERB_RSET) {
+        s->binarymime = verb == VERB_MAIL && says_binarymime(line, len);
     } else if (verb == VERB_DATA) {
         kind = REQ_DATA;
         s->state = CLIENT_WAIT;
@@ -390,6 +507,11 @@ static void command(struct session *s, const char *line, size_t len)
     const char *pre = r->event ? r->event->prepend : NULL;
     size_t plen = r->event ? r->event->prepend_len : 0;
     forward(s, pre, plen, line, len, shown);
+    if (verb == VERB_EHLO || verb == VERB_HELO) {
+        if (keep_helo(s, pre, plen, line, len) < 0)
+            s->helo_len = 0;
+        s->binarymime = 0;
+    }
 }
 
 static void sasl_response(struct session *s, const char *line, size_t len)
@@ -404,6 +526,19 @@ static void sasl_response(struct session *s, const char *line, size_t len)
 
 enum { TOOK = -1 };
 
+/* A line that may not reach the server; a SASL exchange it was part of is
+ * cancelled, so that the server does not wait for it. */
+static void refuse_line(struct session *s, enum local_reply why)
+{
+    if (s->state == CLIENT_SASL) {
+        struct request *r = queue_server(s, REQ_COMMAND, "auth", 4);
+        r->hide = 1;
+        forward(s, NULL, 0, "*", 1, 1);
+        s->state = CLIENT_COMMAND;
+    }
+    queue_local(s, why);
+}
+
 /* One line from the client, in command or SASL state. */
 static int client_line(struct session *s)
 {
@@ -417,24 +552,50 @@ static int client_line(struct session *s)
     s->progress = 1;
     if (st == LR_TOOLONG) {
         debug(s, '1', "[line too long]", 15);
-        if (s->state == CLIENT_SASL) {
-            /* Cancel the exchange, so the server does not wait for it. */
-            struct request *r = queue_server(s, REQ_COMMAND, "auth", 4);
-            r->hide = 1;
-            forward(s, NULL, 0, "*", 1, 1);
-            s->state = CLIENT_COMMAND;
-        }
-        queue_local(s, LOCAL_TOO_LONG);
+        refuse_line(s, LOCAL_TOO_LONG);
         return TOOK;
     }
     len--; /* the LF */
     if (len && line[len - 1] == '\r')
         len--;
+    if (s->state == CLIENT_SASL &&
+        (memchr(line, 0, len) || memchr(line, '\r', len))) {
+        debug(s, '1', "[SASL response with a NUL or bare CR]", 38);
+        refuse_line(s, memchr(line, 0, len) ? LOCAL_NUL : LOCAL_CR);
+        return TOOK;
+    }
     if (s->state == CLIENT_SASL)
         sasl_response(s, line, len);
     else
         command(s, line, len);
     return TOOK;
+}
+
+/* FIXSMTPIODEBUG: what became of a message (its size, never its bytes). */
+static void debug_data(struct session *s)
+{
+    if (!s->debug)
+        return;
+    char note[128];
+    int len;
+    if (s->refused)
+        len = snprintf(note, sizeof note,
+                       "%llu bytes from the client, refused: %s at byte %llu",
+                       (unsigned long long)s->data_bytes,
+                       s->refused == DATAEND_NUL ? "NUL" : "bare CR",
+                       (unsigned long long)s->refused_at);
+    else
+        len = snprintf(note, sizeof note,
+                       "%llu bytes from the client, %llu to the server",
+                       (unsigned long long)s->data_bytes,
+                       (unsigned long long)s->data_out);
+    debug(s, 'D', note, (size_t)len);
+}
+
+static void refuse(struct session *s, enum dataend_refusal why, uint64_t at)
+{
+    s->refused = why;
+    s->refused_at = at;
 }
 
 static int client_data(struct session *s)
@@ -456,16 +617,39 @@ static int client_data(struct session *s)
     ob_commit(&s->to_server, outlen);
     lr_unread(&s->from_client, n - used);
     s->data_bytes += used;
+    s->data_out += outlen;
     s->progress = 1;
+    if (s->data.refused && !s->refused) {
+        /* Nothing is owed by the server during DATA: it can go now. */
+        refuse(s, s->data.refused, s->data.refused_at);
+        queue_push(s)->kind = REQ_REFUSED;
+    }
     if (done) {
-        char note[64];
-        int len = snprintf(note, sizeof note, "%llu bytes",
-                           (unsigned long long)s->data_bytes);
-        debug(s, 'D', note, (size_t)len);
-        queue_server(s, REQ_DATAEND, EVENT_IN_DATA, strlen(EVENT_IN_DATA));
-        s->state = CLIENT_COMMAND;
+        debug_data(s);
+        if (s->refused) {
+            s->state = CLIENT_RESTART;
+        } else {
+            queue_server(s, REQ_DATAEND, EVENT_IN_DATA,
+                         strlen(EVENT_IN_DATA));
+            s->state = CLIENT_COMMAND;
+        }
     }
     return TOOK;
+}
+
+/* A NUL in a chunk (without BODY=BINARYMIME): the rest of the chunk is
+ * dropped, and the reply to its BDAT, which the server can no longer give,
+ * becomes fixsmtpio's refusal once the replies before it are in. */
+static void refuse_chunk(struct session *s, uint64_t at)
+{
+    refuse(s, DATAEND_NUL, at);
+    s->bdat_discard = 1;
+    struct request *tail =
+        s->qlen ? &s->queue[(s->qhead + s->qlen - 1) % QUEUE_LIMIT] : NULL;
+    if (tail && tail->kind == REQ_BDAT)
+        tail->kind = REQ_REFUSED;
+    else
+        queue_push(s)->kind = REQ_REFUSED;
 }
 
 static int client_bdat(struct session *s)
@@ -478,18 +662,21 @@ static int client_bdat(struct session *s)
     size_t n = lr_raw(&s->from_client, &p, want);
     if (n == 0)
         return CLIENT_NEEDS_INPUT;
-    if (!s->bdat_discard)
+    const char *nul =
+        s->bdat_discard || s->binarymime ? NULL : memchr(p, 0, n);
+    if (nul)
+        refuse_chunk(s, s->data_bytes + (uint64_t)(nul - p));
+    if (!s->bdat_discard) {
         ob_put(&s->to_server, p, n);
+        s->data_out += n;
+    }
     s->bdat_left -= n;
     s->data_bytes += n;
     s->progress = 1;
     if (s->bdat_left == 0) {
-        char note[64];
-        int len = snprintf(note, sizeof note, "%llu bytes",
-                           (unsigned long long)s->data_bytes);
-        debug(s, 'D', note, (size_t)len);
-        s->data_bytes = 0;
-        s->state = CLIENT_COMMAND;
+        debug_data(s);
+        s->data_bytes = s->data_out = 0;
+        s->state = s->refused ? CLIENT_RESTART : CLIENT_COMMAND;
     }
     return TOOK;
 }
@@ -515,6 +702,8 @@ enum client_stop session_client(struct session *s)
         case CLIENT_STARTTLS:
             /* Nothing pipelined after STARTTLS may reach the server. */
             lr_discard(&s->from_client);
+            return CLIENT_BLOCKED;
+        case CLIENT_RESTART:
             return CLIENT_BLOCKED;
         case CLIENT_WAIT:
             return CLIENT_WAITS_FOR_SERVER;
@@ -587,6 +776,16 @@ static void reply_end(struct session *s)
 {
     struct request *a = &s->answering;
     int code = s->reply_code;
+    if (a->vital) {
+        s->in_reply = 0;
+        if (code / 100 != 2)
+            session_server_lost(s);
+        else
+            s->restarting--;
+        if (a->kind == REQ_EHLO)
+            s->chunking = s->saw_chunking;
+        return;
+    }
     if (a->kind == REQ_EHLO) {
         s->chunking = s->saw_chunking;
         if (!a->hide && code / 100 == 2 && s->offer_starttls)
@@ -597,7 +796,7 @@ static void reply_end(struct session *s)
     s->in_reply = 0;
     if (a->kind == REQ_DATA && code == 354) {
         s->state = CLIENT_DATA;
-        s->data_bytes = 0;
+        s->data_bytes = s->data_out = 0;
         dataend_start(&s->data);
     } else if (a->kind == REQ_AUTH && code == 334) {
         s->state = CLIENT_SASL;
@@ -673,6 +872,12 @@ void session_server(struct session *s)
 {
     while (!s->finished && !s->server_broken) {
         flush_local(s);
+        /* A server holding a refused message owes nothing more: what it
+         * says now is not a reply. */
+        if (s->server_stopped ||
+            (!s->in_reply && s->qlen &&
+             s->queue[s->qhead].kind == REQ_REFUSED))
+            return;
         /* Room for the worst case, and no more than a little queued in
          * the common case, so that the pages the buffer touches stay few. */
         if (ob_room(&s->to_client) < REPLY_ROOM ||

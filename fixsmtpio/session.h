@@ -40,8 +40,10 @@ enum request_kind {
     REQ_DATA,    /* 354 starts message data */
     REQ_DATAEND, /* the reply to the end of data */
     REQ_AUTH,    /* 334 makes the next line a SASL response */
-    REQ_LOCAL    /* fixsmtpio answers itself: text is the reply */
-};
+    REQ_BDAT,    /* a chunk went to the server */
+    REQ_LOCAL,   /* fixsmtpio answers itself: text is the reply */
+    REQ_REFUSED  /* a refused message: fixsmtpio answers once it is over */
+};                /* (REQ_LOCAL and REQ_REFUSED last: not the server's) */
 
 struct request {
     const struct rules_event *event;
@@ -49,6 +51,7 @@ struct request {
     unsigned char hide;  /* the reply is not shown to the client */
     unsigned char fixup; /* enum fixup_kind */
     unsigned char local; /* REQ_LOCAL: which of fixsmtpio's replies */
+    unsigned char vital; /* a 2xx is needed, or the session cannot go on */
 };
 
 enum client_state {
@@ -58,8 +61,12 @@ enum client_state {
     CLIENT_DATA,     /* message data until end of data */
     CLIENT_BDAT,     /* bdat_left bytes of a chunk */
     CLIENT_STARTTLS, /* STARTTLS accepted: the rest is discarded */
+    CLIENT_RESTART,  /* a refused message is over: nothing more until the
+                        fresh server runs */
     CLIENT_EOF       /* the client closed */
 };
+
+#define HELO_MAX 1024 /* the HELO or EHLO line kept for a fresh server */
 
 /* The last command word looked up in the rules, and what it gave. */
 struct verb_cache {
@@ -92,7 +99,22 @@ struct session {
     uint64_t bdat_left;
     int bdat_discard; /* the chunk is not forwarded */
     uint64_t data_bytes;
-    int chunking; /* the last EHLO reply offered CHUNKING */
+    uint64_t data_out; /* bytes of the message sent to the server */
+    int chunking;      /* the last EHLO reply offered CHUNKING */
+    int binarymime;    /* the transaction said BODY=BINARYMIME */
+    /* The HELO or EHLO line the server got, for a fresh server that must
+     * not make the client repeat it; empty after STARTTLS (RFC 3207). */
+    char helo[HELO_MAX];
+    size_t helo_len;
+    /* A message refused for a NUL or a bare CR: nothing of it may be
+     * delivered, so the server holding it is stopped and a fresh one
+     * started once the client's message is over. */
+    enum dataend_refusal refused;
+    uint64_t refused_at;
+    int stop_server;    /* for the relay: stop the server now */
+    int restart_server; /* for the relay: start a fresh server */
+    int server_stopped; /* the relay has stopped it */
+    int restarting;     /* vital replies of the fresh server still owed */
     /* The reply being received. */
     int in_reply;
     struct request answering;
@@ -110,6 +132,7 @@ struct session {
     int finished;      /* a rule set an exit code: stop after sending */
     int exit_code;     /* -1: none set by a rule */
     int server_broken; /* the server sent something that is not SMTP */
+    int lost;          /* no server could go on after a refused message */
 };
 
 /* 0, or -1 when memory ran out. */
@@ -119,12 +142,20 @@ void session_free(struct session *s);
 /* Back to the state session_init() leaves, keeping the buffers. */
 void session_reset(struct session *s);
 
-/* A fresh server started: its greeting is the next reply. Drops what an
- * earlier server left behind. */
+/* A fresh server started: its greeting is the next reply, and the kept
+ * HELO or EHLO line (if any) goes to it with its reply hidden. Drops what an
+ * earlier server left behind. After a refused message the greeting is
+ * hidden too, and both must succeed, or the client is told 421 and the
+ * session ends. */
 void session_server_started(struct session *s);
-/* Queues a request fixsmtpio makes itself, whose reply is not shown (under
- * authup: the client's EHLO for a fresh server). 0, or -1 with no room. */
-int session_inject(struct session *s, const char *line, size_t len);
+/* The relay stopped the server (stop_server): what it left is dropped. */
+void session_server_stopped(struct session *s);
+/* TLS has started: the fresh server about to start forgets everything from
+ * before (RFC 3207 4.2), and its 2xx greeting is not shown. */
+void session_tls_started(struct session *s);
+/* Keeps a HELO or EHLO line for the servers to come (under authup the
+ * client's, AUTHUP_HELO). 0, or -1 when it is too long. */
+int session_keep_helo(struct session *s, const char *line, size_t len);
 
 /* Why session_client() stopped taking client input. */
 enum client_stop {
@@ -144,5 +175,9 @@ void session_client_eof(struct session *s);
 int session_waiting_for_server(const struct session *s);
 /* Writes a reply of fixsmtpio's own straight to the client buffer. */
 void session_say(struct session *s, const char *line);
+/* The server cannot go on after a refused message (it did not start, or it
+ * refused to, or it went away): tells the client 421 and ends the session
+ * with exit code 111. */
+void session_server_lost(struct session *s);
 
 #endif

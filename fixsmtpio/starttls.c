@@ -38,10 +38,7 @@ int starttls_switch(struct relay *r)
     ruleview_free(t->view);
     if (ruleview_init(t->view, t->set, NULL) < 0)
         die_nomem();
-    s->tls = TLS_ACTIVE;
-    s->offer_starttls = 0;
-    s->state = CLIENT_COMMAND;
-    s->hide_greeting_2xx = 1;
+    session_tls_started(s);
     if (relay_start_server(r) < 0) {
         warn_sys("run", r->argv[0]);
         return -1;

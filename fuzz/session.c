@@ -56,6 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         i += n;
         session_client(s);
         session_server(s);
+        /* What the relay does for a refused message. */
+        if (s->stop_server)
+            session_server_stopped(s);
+        if (s->restart_server) {
+            s->restart_server = 0;
+            session_server_started(s);
+            session_client(s);
+        }
         if (s->qlen > QUEUE_LIMIT ||
             ob_pending(&s->to_client) > CLIENT_OUT_SIZE ||
             ob_pending(&s->to_server) > SERVER_OUT_SIZE)

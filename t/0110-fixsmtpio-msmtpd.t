@@ -164,7 +164,7 @@ like(log, r"(?m)^1 AUTH PLAIN$", "AUTH with initial response shown cut")
 like(log, r"(?m)^3 235 ", "debug: replies from the server (3)")
 like(log, r"(?m)^4 250-mx.example.org$", "debug: replies to the client (4)")
 like(log, r"(?mi)^2 MAIL FROM:<a@example.org>", "debug: requests (2)")
-like(log, r"(?m)^D \d+ bytes$", "debug: data as a byte count only")
+like(log, r"(?m)^D \d+ bytes from the client, \d+ to the server$", "debug: data as a byte count only")
 ok("Subject: auth" not in log, "no message content in the debug log")
 auth.stop()
 

@@ -51,7 +51,7 @@ ok("STARTTLS" not in seen(), "the server never saw STARTTLS")
 c.cmd("MAIL FROM:<a@b>")
 c.cmd("RCPT TO:<c@d>")
 chunk1 = b"Subject: chunks\r\n\r\nQUIT\r\nRSET\r\n"
-chunk2 = b"\r\n.\r\nbinary \x00\xff\n"
+chunk2 = b"\r\n.\r\nbinary \xff\r\r\n"
 c.send(b"BDAT %d\r\n" % len(chunk1) + chunk1 +
        b"BDAT %d LAST\r\n" % len(chunk2) + chunk2)
 is_(c.text(), "250 %d bytes ok" % len(chunk1), "first chunk")
@@ -60,6 +60,23 @@ like(seen(), r"MESSAGE %d bytes" % (len(chunk1) + len(chunk2)),
      "the server got both chunks whole")
 ok("\nRSET\n" not in seen() and "\nQUIT\n" not in seen(),
    "command words inside chunks were never taken as commands")
+
+# A NUL in a chunk: refused (554 5.6.0), nothing of it delivered; with
+# BODY=BINARYMIME it passes.
+before = seen().count("MESSAGE ")
+c.cmd("MAIL FROM:<a@b>")
+c.cmd("RCPT TO:<c@d>")
+nul = b"Subject: nul\r\n\r\nbinary \x00 byte\r\n"
+c.send(b"BDAT %d LAST\r\n" % len(nul) + nul)
+is_(c.text(), "554 5.6.0 Message refused: NUL character in message data",
+    "a NUL in a chunk: 554 5.6.0")
+is_(seen().count("MESSAGE "), before, "nothing of it delivered")
+is_(c.cmd("NOOP"), "250 ok", "the session goes on")
+c.cmd("MAIL FROM:<a@b> BODY=BINARYMIME")
+c.cmd("RCPT TO:<c@d>")
+c.send(b"BDAT %d LAST\r\n" % len(nul) + nul)
+is_(c.text(), "250 %d bytes ok" % len(nul), "BODY=BINARYMIME: a NUL passes")
+like(seen(), r"MESSAGE %d bytes" % len(nul), "and is delivered")
 is_(c.cmd("QUIT"), "221 mx.example.org", "QUIT")
 is_(srv.ends(1), [0], "exit 0")
 srv.stop()

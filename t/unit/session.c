@@ -50,11 +50,19 @@ static void clients(const char *text)
     client(text, strlen(text));
 }
 
+/* Bytes that may hold a NUL. */
+#define CLIENT_BYTES(lit) client(lit, sizeof lit - 1)
+
 static void server(const char *text)
 {
     lr_feed(&s.from_server, text, strlen(text));
     session_server(&s);
     session_client(&s);
+}
+
+static void like_start(const char *text, const char *prefix, const char *name)
+{
+    ok(strncmp(text, prefix, strlen(prefix)) == 0, "%s", name);
 }
 
 /* What went to one side since the last look. */
@@ -235,6 +243,145 @@ static void bdat(void)
            "  530 for the BDAT, then the reply to what followed its chunk");
 }
 
+/* What the relay does when the session asks: stop the server holding a
+ * refused message, start a fresh one. */
+static int stops, restarts;
+
+static void relay_acts(void)
+{
+    for (int i = 0; i < 4; i++) {
+        if (s.stop_server) {
+            stops++;
+            session_server_stopped(&s);
+        }
+        if (s.restart_server) {
+            restarts++;
+            s.restart_server = 0;
+            session_server_started(&s);
+        }
+        session_client(&s);
+        session_server(&s);
+    }
+}
+
+/* A transaction under way: EHLO c (CHUNKING), MAIL, RCPT answered. */
+static void in_transaction(const char *rules)
+{
+    start(rules);
+    stops = restarts = 0;
+    server("220 s\r\n");
+    clients("EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n");
+    server("250-s\r\n250 CHUNKING\r\n250 ok\r\n250 ok\r\n");
+    take(&s.to_server);
+    take(&s.to_client);
+}
+
+/* In DATA, up to 354. */
+static void in_data(const char *rules)
+{
+    in_transaction(rules);
+    clients("DATA\r\n");
+    server("354 go\r\n");
+    take(&s.to_server);
+    take(&s.to_client);
+}
+
+static void refused(void)
+{
+    static const char smuggled[] =
+        "Subject: x\r\n\r\nhello\r\n.\0\r\nMAIL FROM:<evil@x>\r\n"
+        "RCPT TO:<v@x>\r\nDATA\r\nforged\r\n.\r\nQUIT\r\n";
+    in_data("");
+    client(smuggled, sizeof smuggled - 1);
+    is_str(take(&s.to_server), "Subject: x\r\n\r\nhello\r\n.",
+           "NUL after the dot: nothing from it on reaches the server");
+    ok(s.stop_server, "the server holding the message is to be stopped");
+    relay_acts();
+    is_int(stops, 1, "and is, once");
+    is_int(restarts, 1, "then a fresh one is started");
+    is_str(take(&s.to_client),
+           "554 5.6.0 Message refused: NUL character in message data\r\n",
+           "the client hears 554 5.6.0 at its end of data");
+    is_str(take(&s.to_server), "EHLO c\r\nQUIT\r\n",
+           "the fresh server gets the client's EHLO again, then what came "
+           "after the end of data");
+    server("220 fresh\r\n250-s\r\n250 CHUNKING\r\n221 bye\r\n");
+    is_str(take(&s.to_client), "221 bye\r\n",
+           "its greeting and EHLO reply are not shown");
+    ok(!s.finished && s.exit_code == -1, "the session goes on");
+
+    in_data("");
+    clients("a\r.\rMAIL FROM:<evil@x>\r\n.\r\nNOOP\r\n");
+    relay_acts();
+    is_str(take(&s.to_client),
+           "554 5.6.0 Message refused: bare CR in message data\r\n",
+           "\\r.\\r: 554 for the bare CR");
+    is_str(take(&s.to_server), "EHLO c\r\nNOOP\r\n",
+           "the fresh server gets EHLO, then what followed");
+    server("220 fresh\r\n250 ok\r\n250 noop\r\n");
+    is_str(take(&s.to_client), "250 noop\r\n", "and the session goes on");
+
+    /* The fresh server cannot go on: 421 after the 554, exit 111. */
+    static const char *const failing[] = {
+        "421 busy\r\n", "220 fresh\r\n550 no EHLO for you\r\n"};
+    for (int i = 0; i < 2; i++) {
+        in_data("");
+        CLIENT_BYTES("x\0y\r\n.\r\nMAIL FROM:<a@b>\r\n");
+        relay_acts();
+        take(&s.to_server);
+        server(failing[i]);
+        is_str(take(&s.to_client),
+               "554 5.6.0 Message refused: NUL character in message data\r\n"
+               "421 4.3.0 Server unavailable, closing connection\r\n",
+               i ? "the fresh server refuses the EHLO: 554, then 421"
+                 : "the fresh server greets 421: 554, then 421");
+        ok(s.finished && s.exit_code == 111 && s.lost, "exit code 111");
+    }
+
+    /* A partial message: still in DATA when the NUL comes. */
+    in_data("");
+    CLIENT_BYTES("x\0y\r\nmore");
+    relay_acts();
+    is_int(stops, 1, "NUL before the end: the server is stopped at once");
+    is_int(restarts, 0, "but not restarted while the message goes on");
+    is_str(take(&s.to_client), "", "and nothing said yet");
+    clients("\r\n.\r\n");
+    relay_acts();
+    is_int(restarts, 1, "the end of data: restarted");
+    like_start(take(&s.to_client), "554 5.6.0", "554 at the end of data");
+
+    /* BDAT: a NUL in a chunk refuses it once the replies before it are in;
+     * the rest of the chunk is never read as commands. */
+    in_transaction("");
+    CLIENT_BYTES("BDAT 3\r\nabcBDAT 4 LAST\r\na\0\r\nQU");
+    size_t n = ob_pending(&s.to_server);
+    const char *sent = take(&s.to_server);
+    ok(n <= 25 && memcmp(sent, "BDAT 3\r\nabcBDAT 4 LAST\r\n", 24) == 0,
+       "BDAT: nothing of a chunk from its NUL on is forwarded");
+    relay_acts();
+    is_int(stops, 0, "the server still owes the first chunk's reply");
+    clients("IT\r\n");
+    server("250 3 ok\r\n");
+    relay_acts();
+    is_int(stops, 1, "then it is stopped");
+    is_int(restarts, 1, "and a fresh one started at the chunk's end");
+    is_str(take(&s.to_client),
+           "250 3 ok\r\n"
+           "554 5.6.0 Message refused: NUL character in message data\r\n",
+           "the first chunk's reply, then 554 for the second");
+    is_str(take(&s.to_server), "EHLO c\r\nQUIT\r\n",
+           "the fresh server gets EHLO, then what followed the chunk");
+
+    in_transaction("");
+    CLIENT_BYTES("RSET\r\nMAIL FROM:<a@b> BODY=BINARYMIME\r\nBDAT 2 LAST\r\n"
+                 "\0\r");
+    n = ob_pending(&s.to_server);
+    sent = take(&s.to_server);
+    is_mem(sent, n,
+           "RSET\r\nMAIL FROM:<a@b> BODY=BINARYMIME\r\nBDAT 2 LAST\r\n\0\r",
+           54, "BODY=BINARYMIME: a NUL in a chunk passes");
+}
+
 static void auth(void)
 {
     start("");
@@ -254,6 +401,29 @@ static void auth(void)
     server("235 ok\r\n");
     clients("MAIL FROM:<a@b>\r\n");
     is_str(take(&s.to_server), "MAIL FROM:<a@b>\r\n", "then commands again");
+
+    /* A bare CR would split a line for a server that takes it for a line
+     * end: never forwarded, in a command or a SASL response. */
+    start("");
+    server("220 s\r\n");
+    take(&s.to_client);
+    clients("NOOP\rMAIL FROM:<evil@x>\r\nAUTH LOGIN\r\n");
+    is_str(take(&s.to_server), "AUTH LOGIN\r\n",
+           "a command with a bare CR does not reach the server");
+    server("334 VXNlcm5hbWU6\r\n");
+    CLIENT_BYTES("dXNl\rcg==\r\nNOOP\r\n");
+    is_str(take(&s.to_server), "*\r\nNOOP\r\n",
+           "a SASL response with a bare CR: the exchange is cancelled");
+    server("501 cancelled\r\n250 ok\r\n");
+    is_str(take(&s.to_client),
+           "500 5.5.2 bare CR in command\r\n334 VXNlcm5hbWU6\r\n"
+           "500 5.5.2 bare CR in command\r\n250 ok\r\n",
+           "each gets 500, the server's cancel reply is not shown");
+    clients("AUTH LOGIN\r\n");
+    server("334 VXNlcm5hbWU6\r\n");
+    take(&s.to_server);
+    CLIENT_BYTES("dXNl\0cg==\r\n");
+    is_str(take(&s.to_server), "*\r\n", "so is one with a NUL");
 
     /* Under authup's rules AUTH is turned into a NOOP. */
     start("AUTH:auth:NOOP :*::502 unimplemented (#5.5.1)\n");
@@ -414,6 +584,7 @@ int main(void)
     local_replies();
     data();
     bdat();
+    refused();
     auth();
     exits();
     tls_levels();
