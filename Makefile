@@ -119,6 +119,12 @@ $(B)/bench/%: $(B)/bench/%.o $(SUITE_LIBS)
 check: all
 	SANITIZE=$(SANITIZE) BUILD=$(abspath $(B)) prove -r $(PROVE_FLAGS) t/
 
+# The whole generated SMTP smuggling corpus (t/smuggling.py), some 33,000
+# sessions; make check runs a sample of it.
+check-corpus: all
+	SMUGGLING_CORPUS=all BUILD=$(abspath $(B)) prove $(PROVE_FLAGS) \
+		t/0805-smuggling-corpus.t
+
 # The integration tests again, with the suite's programs under valgrind
 # memcheck (t/taplib.py wraps them and checks the logs).
 check-valgrind: all
@@ -162,7 +168,7 @@ fuzz:
 	$(MAKE) FUZZ=1 fuzzers
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tools/fuzz build-fuzz
 
-.PHONY: all check check-valgrind install clean fuzz fuzzers
+.PHONY: all check check-corpus check-valgrind install clean fuzz fuzzers
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

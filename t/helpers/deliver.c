@@ -11,7 +11,8 @@
  * stops half way, so end of file alone does not say the message is whole.
  * When it is, msmtpd is alive and waiting for this command to exit; when
  * msmtpd was stopped in the middle (fixsmtpio terminates the server when the
- * client vanishes inside a message), it is gone. So the message is kept
+ * client vanishes inside a message, or sends a message it refuses), it is
+ * gone, perhaps before this command even started. So the message is kept
  * only if the msmtpd this command runs under is waiting for it. Nothing may
  * go to stdout: under msmtpd --inetd that is the SMTP client. */
 #include <errno.h>
@@ -189,7 +190,9 @@ int main(int argc, char **argv)
             return code;
         }
     }
-    if (msmtpd && !msmtpd_waits(msmtpd)) {
+    /* No msmtpd above this command: it was stopped before this command
+     * even looked, which is as much in the middle of the message. */
+    if (!msmtpd || !msmtpd_waits(msmtpd)) {
         unlink(tmp);
         fprintf(stderr, "deliver: msmtpd went away in the middle of the "
                         "message: not delivered\n");
