@@ -53,6 +53,17 @@ static void read_greeting(char *greeting, size_t size)
                   control_dir(), control_dir());
 }
 
+/* The server usually reads the same control/timeoutsmtpd and says its own
+ * timeout reply, which the rules may rewrite (the example rules make it exit
+ * 16 under authup): that reply must win every time. fixsmtpio's own timer
+ * is a backstop, later by a twentieth and at least two seconds, for a
+ * server that never times out and for a client that never ends a line. */
+static long long backstop(long long timeout_ms)
+{
+    long long margin = timeout_ms / 20;
+    return timeout_ms + (margin < 2000 ? 2000 : margin);
+}
+
 static long long read_timeout(void)
 {
     unsigned long seconds;
@@ -62,7 +73,7 @@ static long long read_timeout(void)
                   errno == EINVAL ? "not a number" : strerror(errno));
     if (seconds == 0 || seconds > 86400)
         seconds = 1200;
-    return (long long)seconds * 1000;
+    return backstop((long long)seconds * 1000);
 }
 
 /* Errors stop the session; warnings (fixsmtpio-rules check lists them)

@@ -156,6 +156,56 @@ ok(c.closed(), "connection closed")
 is_(srv.ends(1), [16], "exit 16")
 srv.stop()
 
+# fixsmtpio and the server read the same control/timeoutsmtpd (1 s): the
+# server's own timeout reply, through the rules, wins every time, even when
+# the server's timer runs behind fixsmtpio's (here by half a second, as a
+# server's does when it starts its read late on a busy machine). The
+# stand-in times out as qmail-smtpd does (451, exit 1). 12 idle clients at
+# once, with and without authup's rules.
+import threading  # noqa: E402
+ctl_race = controldir("ctl-race", me="mx.example.org\n", timeoutsmtpd="1\n",
+                      fixsmtpio=SEED)
+for authup in (False, True):
+    srv = run(["--idle-timeout", "1.5"], ctl_dir=ctl_race,
+              name="race%d" % authup, **({"AUTHUP_USER": "u"} if authup
+                                         else {}))
+    seen_replies = []
+    lock = threading.Lock()
+
+    def idle():
+        c = SMTP(srv.port, timeout=30)
+        first = c.text()
+        rest = []
+        while True:
+            code, lines = c.reply()
+            if code is None:
+                break
+            rest += lines
+        c.close()
+        with lock:
+            seen_replies.append((first, rest))
+
+    threads = [threading.Thread(target=idle) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    if authup:
+        is_(sorted(set(r for _, r in [(f, tuple(x)) for f, x in
+                                      seen_replies])), [()],
+            "12 idle clients under authup: the server's timeout reply, "
+            "hidden by the rules, every time")
+        is_(srv.ends(12), [16] * 12, "and exit 16 (the rules') every time")
+    else:
+        is_(sorted(set(tuple(x) for _, x in seen_replies)),
+            [("451 timeout (#4.4.2)",)],
+            "12 idle clients: the server's own timeout reply every time")
+        is_(srv.ends(12), [1] * 12, "and the server's exit code, 1")
+    ok("Timeout, closing connection" not in srv.text() and
+       "timed out after" not in srv.text(), "fixsmtpio's own timer never "
+       "fired first")
+    srv.stop()
+
 # Setup failures: rules that do not parse, no greeting, NOFIXSMTPIO.
 ctl_bad = controldir("ctl-bad", me="mx\n",
                      fixsmtpio=":ehlo::*::250 ok\n:rcpt::*:300:\n")
