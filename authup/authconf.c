@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,21 +9,11 @@
 #include "control.h"
 #include "die.h"
 #include "exitcodes.h"
+#include "number.h"
 
 static const char usage[] = "[-t tries] smtp|pop3 checkpassword prog [arg ...]";
 
-static unsigned number(const char *s, unsigned max, int *ok)
-{
-    unsigned long v = 0;
-    *ok = *s != 0;
-    for (; *s && *ok; s++) {
-        *ok = *s >= '0' && *s <= '9';
-        v = v * 10 + (unsigned long)(*s - '0');
-        if (v > max)
-            *ok = 0;
-    }
-    return (unsigned)v;
-}
+#define TRIES_MAX 1000
 
 static void read_greeting(struct config *cfg)
 {
@@ -127,9 +118,8 @@ static void read_pause(struct config *cfg)
     cfg->pause_ms = 1000;
     if (!s)
         return;
-    int ok;
-    unsigned v = number(s, 60, &ok);
-    if (!ok)
+    unsigned long v;
+    if (number_scan(s, 60, &v) < 0)
         die_msg(EXIT_TEMP,
                 "AUTHUP_PAUSE=%.20s is not a number of seconds "
                 "from 0 to 60",
@@ -137,16 +127,34 @@ static void read_pause(struct config *cfg)
     cfg->pause_ms = (int)v * 1000;
 }
 
+/* Under reup (acceptutils' run scripts say reup -t 5 authup ...), reup's
+ * tries are authup's: authup makes them all itself on the one connection,
+ * with one greeting, and then tells reup not to run it again (exit 12). So
+ * the tries do not multiply, and the client is never greeted twice. */
+static void reup_tries(struct config *cfg, unsigned long tries)
+{
+    const char *n = getenv("REUP");
+    if (!n || number_scan(n, ULONG_MAX, &cfg->reup_try) < 0)
+        return;
+    cfg->under_reup = 1;
+    unsigned long limit;
+    const char *t = getenv("REUP_TRIES");
+    if (!t || number_scan(t, ULONG_MAX, &limit) < 0 || limit == 0)
+        return; /* no limit from reup: authup's own */
+    if (limit > TRIES_MAX)
+        limit = TRIES_MAX;
+    if (!tries || limit < tries)
+        cfg->tries = (unsigned)limit;
+}
+
 void authconf_load(struct config *cfg, int argc, char **argv)
 {
     memset(cfg, 0, sizeof *cfg);
-    int i = 1, tries = -1;
+    int i = 1;
+    unsigned long tries = 0; /* 0: the protocol's default, as acceptutils */
     if (i < argc && strncmp(argv[i], "-t", 2) == 0) {
         const char *v = argv[i][2] ? argv[i] + 2 : argv[++i];
-        int ok = 0;
-        if (v)
-            tries = (int)number(v, 1000, &ok);
-        if (!ok || tries == 0)
+        if (number_scan(v, TRIES_MAX, &tries) < 0)
             die_usage(usage);
         i++;
     }
@@ -162,7 +170,8 @@ void authconf_load(struct config *cfg, int argc, char **argv)
         die_usage(usage);
     cfg->name = argv[i];
     cfg->checkpassword = argv + i + 1;
-    cfg->tries = tries > 0 ? (unsigned)tries : cfg->proto == PROTO_SMTP ? 5 : 1;
+    cfg->tries = tries ? (unsigned)tries : cfg->proto == PROTO_SMTP ? 5 : 1;
+    reup_tries(cfg, tries);
     cfg->broken_clients = getenv("AUTHUP_SASL_BROKEN_CLIENTS") != NULL;
     read_greeting(cfg);
     read_caps(cfg);

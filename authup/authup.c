@@ -16,6 +16,14 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     struct config cfg;
     authconf_load(&cfg, argc, argv);
+    if (cfg.under_reup && cfg.reup_try > 1) {
+        /* authup told reup not to run it again, unless it died before it
+         * could: the connection is over, whatever state it was left in. */
+        warn_msg("run again by reup (try %lu) after it ended: the session "
+                 "is over",
+                 cfg.reup_try);
+        return EXIT_NO_RETRY;
+    }
     struct conn c;
     if (conn_init(&c, cfg.timeout_ms) < 0)
         die_nomem();
@@ -32,5 +40,7 @@ int main(int argc, char **argv)
         cfg.proto == PROTO_SMTP ? smtp_serve(&cfg, &c) : pop3_serve(&cfg, &c);
     conn_free(&c);
     authconf_free(&cfg);
-    return code;
+    /* Under reup: all the tries were made here; anything but 0 must not
+     * make reup run authup again on a connection that is over. */
+    return cfg.under_reup && code != EXIT_OK ? EXIT_NO_RETRY : code;
 }

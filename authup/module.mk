@@ -1,2 +1,2 @@
-authup_PROGRAMS := authup checknotroot
+authup_PROGRAMS := authup checknotroot reup
 authup_LDLIBS := $(NETTLE_LIBS)

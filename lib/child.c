@@ -29,24 +29,24 @@ static void closefd(int *fd)
     *fd = -1;
 }
 
-int child_start(struct child *c, char *const argv[])
+/* Forks and execs argv[0] with in and out (when not -1) as its stdin and
+ * stdout. A failed exec is reported back through a close-on-exec pipe, so
+ * that it is the caller's error, not an exit code of the child's. */
+static pid_t launch(char *const argv[], int in, int out)
 {
-    int in[2], out[2], report[2];
-    c->pid = -1;
-    c->in = c->out = c->pidfd = -1;
-    if (pipe2(in, O_CLOEXEC) < 0)
-        return -1;
-    if (pipe2(out, O_CLOEXEC) < 0)
-        goto fail_in;
+    int report[2];
     if (pipe2(report, O_CLOEXEC) < 0)
-        goto fail_out;
+        return -1;
     pid_t pid = fork();
-    if (pid < 0)
-        goto fail_report;
+    if (pid < 0) {
+        close(report[0]);
+        close(report[1]);
+        return -1;
+    }
     if (pid == 0) {
         int err;
         signal(SIGPIPE, SIG_DFL);
-        if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0) {
+        if ((in >= 0 && dup2(in, 0) < 0) || (out >= 0 && dup2(out, 1) < 0)) {
             err = errno;
         } else {
             execvp(argv[0], argv);
@@ -56,8 +56,6 @@ int child_start(struct child *c, char *const argv[])
         (void)w;
         _exit(127);
     }
-    close(in[0]);
-    close(out[1]);
     close(report[1]);
     int err = 0;
     ssize_t n;
@@ -68,9 +66,32 @@ int child_start(struct child *c, char *const argv[])
     if (n == (ssize_t)sizeof err) {
         int status;
         waitpid(pid, &status, 0);
+        errno = err;
+        return -1;
+    }
+    return pid;
+}
+
+int child_start(struct child *c, char *const argv[])
+{
+    int in[2], out[2];
+    c->pid = -1;
+    c->in = c->out = c->pidfd = -1;
+    if (pipe2(in, O_CLOEXEC) < 0)
+        return -1;
+    if (pipe2(out, O_CLOEXEC) < 0) {
+        close(in[0]);
+        close(in[1]);
+        return -1;
+    }
+    pid_t pid = launch(argv, in[0], out[1]);
+    int saved = errno;
+    close(in[0]);
+    close(out[1]);
+    if (pid < 0) {
         close(in[1]);
         close(out[0]);
-        errno = err;
+        errno = saved;
         return -1;
     }
     c->pid = pid;
@@ -78,16 +99,11 @@ int child_start(struct child *c, char *const argv[])
     c->out = out[0];
     c->pidfd = open_pidfd(pid);
     return 0;
-fail_report:
-    close(report[0]);
-    close(report[1]);
-fail_out:
-    close(out[0]);
-    close(out[1]);
-fail_in:
-    close(in[0]);
-    close(in[1]);
-    return -1;
+}
+
+pid_t child_run(char *const argv[])
+{
+    return launch(argv, -1, -1);
 }
 
 void child_close_in(struct child *c)

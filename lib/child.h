@@ -18,6 +18,10 @@ struct child {
  * are close-on-exec. Returns 0, or -1 with errno, including the errno of a
  * failed exec in the child. */
 int child_start(struct child *c, char *const argv[]);
+/* Starts argv[0] (found through PATH) with every descriptor inherited, for
+ * a caller that waits for it. Returns its pid, or -1 with errno, including
+ * the errno of a failed exec in the child. */
+pid_t child_run(char *const argv[]);
 /* Closes our end of the child's stdin (it sees end of file). */
 void child_close_in(struct child *c);
 /* Waits for the child to exit until the deadline. 1: exited, *status is the

@@ -7,6 +7,7 @@ enum {
     EXIT_OK = 0,
     EXIT_REJECTED = 1,        /* checkpassword: bad name or password */
     EXIT_MISUSE = 2,          /* checkpassword: malformed fd-3 input */
+    EXIT_NO_RETRY = 12,       /* reup: do not run the program again */
     EXIT_GREETING_TEMP = 14,  /* the server greeted with 4xx */
     EXIT_GREETING_PERM = 15,  /* the server greeted with 5xx */
     EXIT_SERVER_TIMEOUT = 16, /* the server (or its client) timed out */
