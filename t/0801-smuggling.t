@@ -64,11 +64,7 @@ for kind in ("msmtpd", "loosesmtpd"):
                 c.send(p)
                 if mode != "one write":
                     time.sleep(0.02)
-            while True:
-                code, _ = c.reply()
-                if code is None:
-                    break
-                codes.append(code)
+            codes += c.codes_until_close()
             c.close()
             label = "%s, %s, %s" % (kind, vname, mode)
             got = target.arrived()

@@ -193,11 +193,7 @@ def converse(port, stream, split):
         c.send(stream[:split])
         time.sleep(0.001)  # a chance for fixsmtpio to read the parts apart
         c.send(stream[split:] + b"QUIT\r\n")
-    while True:
-        code, _ = c.reply()
-        if code is None:
-            break
-        codes.append(code)
+    codes += c.codes_until_close()
     c.close()
     return codes
 

@@ -272,6 +272,15 @@ class SMTP:
         code, lines = self.reply()
         return "\n".join(lines)
 
+    def codes_until_close(self):
+        """The codes of every reply up to the server's close."""
+        codes = []
+        while True:
+            code, _ = self.reply()
+            if code is None:
+                return codes
+            codes.append(code)
+
     def cmd(self, line):
         self.send(line + "\r\n")
         return self.text()
