@@ -20,7 +20,7 @@
 #include "handshake.h"
 #include "netio.h"
 #include "privs.h"
-#include "relay.h"
+#include "tlsrelay.h"
 #include "ucspitls.h"
 #include "vars.h"
 
@@ -132,28 +132,28 @@ static void hand_out(int fd, gnutls_session_t s, const struct creds *cr)
 static int relay(const struct config *cfg, gnutls_session_t s,
                  struct channels *ch)
 {
-    struct relay r = {.s = s,
-                      .net_in = 0,
-                      .net_out = 1,
-                      .app_in = ch->engine_in,
-                      .app_out = ch->engine_out,
-                      .idle_ms = cfg->idle_ms};
-    enum relay_end end = relay_run(&r);
+    struct tlsrelay r = {.s = s,
+                         .net_in = 0,
+                         .net_out = 1,
+                         .app_in = ch->engine_in,
+                         .app_out = ch->engine_out,
+                         .idle_ms = cfg->idle_ms};
+    enum tlsrelay_end end = tlsrelay_run(&r);
     ch->engine_in = r.app_in;
     ch->engine_out = r.app_out;
-    if (end == RELAY_IDLE) {
+    if (end == TLSRELAY_IDLE) {
         warn_msg("no data from or to %s for %lld seconds: closing", peer(),
                  (long long)(cfg->idle_ms / 1000));
         if (!r.bye_sent) /* one try: the peer may not be reading */
             (void)gnutls_bye(s, GNUTLS_SHUT_WR);
     }
-    if (end == RELAY_FAILED && r.error)
+    if (end == TLSRELAY_FAILED && r.error)
         warn_msg("unable to relay TLS with %s: %s", peer(),
                  gnutls_strerror(r.error));
-    if (end == RELAY_FAILED && !r.error)
+    if (end == TLSRELAY_FAILED && !r.error)
         warn_msg("unable to relay TLS with %s: %s", peer(),
                  strerror(r.sys_error));
-    return end == RELAY_CLOSED ? EXIT_OK : EXIT_TEMP;
+    return end == TLSRELAY_CLOSED ? EXIT_OK : EXIT_TEMP;
 }
 
 /* The end without a failure: the credentials freed (GnuTLS clears the

@@ -8,7 +8,7 @@
 #include "channels.h"
 #include "clock.h"
 #include "netio.h"
-#include "relay.h"
+#include "tlsrelay.h"
 #include "wipe.h"
 
 /* One direction's bytes: buf[start..end) waits to go out; buf[0..touched)
@@ -27,25 +27,25 @@ static size_t pending(const struct flow *f)
 /* Room at the end. A buffer is filled again once it has drained: bulk
  * data goes through in whole buffers without being moved, and what is left
  * is moved down only when it is a few bytes at the end of a full buffer. */
-#define RELAY_MOVE_MAX 4096
+#define TLSRELAY_MOVE_MAX 4096
 
 static size_t room(struct flow *f)
 {
     if (f->start == f->end)
         f->start = f->end = 0;
-    if (f->end == RELAY_BUFFER && f->start > 0 &&
-        pending(f) <= RELAY_MOVE_MAX) {
+    if (f->end == TLSRELAY_BUFFER && f->start > 0 &&
+        pending(f) <= TLSRELAY_MOVE_MAX) {
         memmove(f->buf, f->buf + f->start, pending(f));
         f->end -= f->start;
         f->start = 0;
     }
-    return RELAY_BUFFER - f->end;
+    return TLSRELAY_BUFFER - f->end;
 }
 
 /* The relay's state: what each descriptor is ready for (cleared by
  * EAGAIN, set by poll), and how far each direction has got. */
 struct state {
-    struct relay *r;
+    struct tlsrelay *r;
     struct flow down, up; /* peer to application, application to peer */
     size_t inflight;      /* a send GnuTLS must be given again as it was */
     int net_readable, net_writable, app_readable, app_writable;
@@ -84,7 +84,7 @@ static void net_dead(struct state *st)
 
 static int receive(struct state *st)
 {
-    struct relay *r = st->r;
+    struct tlsrelay *r = st->r;
     if (st->net_eof || !(st->net_readable || gnutls_record_check_pending(r->s)))
         return 0;
     size_t n = room(&st->down);
@@ -191,7 +191,7 @@ static int take(struct state *st)
 
 static int send_up(struct state *st)
 {
-    struct relay *r = st->r;
+    struct tlsrelay *r = st->r;
     if (st->bye_done || !st->net_writable)
         return 0;
     if (st->inflight || pending(&st->up)) {
@@ -231,7 +231,7 @@ static int send_up(struct state *st)
  * passed, -1 poll failed (errno). */
 static int wait_ready(struct state *st, int64_t deadline)
 {
-    struct relay *r = st->r;
+    struct tlsrelay *r = st->r;
     struct pollfd p[4];
     int n = 0, inet = -1, onet = -1, iapp = -1, oapp = -1;
     if (!st->net_eof && !st->net_readable && !st->recv_wants_out &&
@@ -275,7 +275,7 @@ static int wait_ready(struct state *st, int64_t deadline)
     return 1;
 }
 
-static enum relay_end loop(struct state *st)
+static enum tlsrelay_end loop(struct state *st)
 {
     int64_t idle_deadline = clock_ms() + st->r->idle_ms;
     int64_t linger = DEADLINE_NONE;
@@ -286,9 +286,9 @@ static enum relay_end loop(struct state *st)
         moved |= send_up(st);
         if (st->bye_done && st->down_closed) {
             if (st->net_eof || !st->app_gone)
-                return st->r->error ? RELAY_FAILED : RELAY_CLOSED;
+                return st->r->error ? TLSRELAY_FAILED : TLSRELAY_CLOSED;
             if (linger == DEADLINE_NONE)
-                linger = clock_ms() + RELAY_LINGER_MS;
+                linger = clock_ms() + TLSRELAY_LINGER_MS;
         }
         if (moved) {
             idle_deadline = clock_ms() + st->r->idle_ms;
@@ -298,16 +298,16 @@ static enum relay_end loop(struct state *st)
         int w = wait_ready(st, deadline);
         if (w < 0) {
             st->r->sys_error = errno;
-            return RELAY_FAILED;
+            return TLSRELAY_FAILED;
         }
         if (w == 0 && deadline != linger)
-            return RELAY_IDLE;
+            return TLSRELAY_IDLE;
         if (w == 0)
-            return st->r->error ? RELAY_FAILED : RELAY_CLOSED;
+            return st->r->error ? TLSRELAY_FAILED : TLSRELAY_CLOSED;
     }
 }
 
-enum relay_end relay_run(struct relay *r)
+enum tlsrelay_end tlsrelay_run(struct tlsrelay *r)
 {
     struct state st = {.r = r,
                        .net_readable = 1,
@@ -315,9 +315,9 @@ enum relay_end relay_run(struct relay *r)
                        .app_readable = 1,
                        .app_writable = 1};
     r->error = r->sys_error = r->bye_sent = 0;
-    st.down.buf = malloc(RELAY_BUFFER);
-    st.up.buf = malloc(RELAY_BUFFER);
-    enum relay_end end = RELAY_FAILED;
+    st.down.buf = malloc(TLSRELAY_BUFFER);
+    st.up.buf = malloc(TLSRELAY_BUFFER);
+    enum tlsrelay_end end = TLSRELAY_FAILED;
     if (st.down.buf && st.up.buf)
         end = loop(&st);
     else

@@ -1,6 +1,6 @@
 /* The relay after the handshake: TLS records from the peer, decrypted, to
  * the application's pipe, and the application's plaintext, encrypted, to
- * the peer, with one buffer of RELAY_BUFFER bytes each way (reading stops
+ * the peer, with one buffer of TLSRELAY_BUFFER bytes each way (reading stops
  * while a buffer is full, so memory stays flat whatever either side does)
  * and poll(2) for every wait.
  *
@@ -8,26 +8,26 @@
  * what it wrote is sent, then a TLS close_notify and a TCP FIN; when the
  * peer sends close_notify or closes, the application reads end of file
  * once it has everything. The relay returns when both have ended; if the
- * application went away completely first, it waits up to RELAY_LINGER_MS
+ * application went away completely first, it waits up to TLSRELAY_LINGER_MS
  * for the peer to close, reading and dropping what it sends, so that the
  * kernel does not answer unread data with a reset that could destroy the
  * last bytes in flight. Nothing here prints or exits. */
-#ifndef RELAY_H
-#define RELAY_H
+#ifndef TLSRELAY_H
+#define TLSRELAY_H
 
 #include <gnutls/gnutls.h>
 #include <stdint.h>
 
-#define RELAY_BUFFER (64 * 1024)
-#define RELAY_LINGER_MS 2000
+#define TLSRELAY_BUFFER (64 * 1024)
+#define TLSRELAY_LINGER_MS 2000
 
-enum relay_end {
-    RELAY_CLOSED, /* both directions ended */
-    RELAY_IDLE,   /* nothing moved for idle_ms */
-    RELAY_FAILED  /* error (GnuTLS) or sys_error (errno) says why */
+enum tlsrelay_end {
+    TLSRELAY_CLOSED, /* both directions ended */
+    TLSRELAY_IDLE,   /* nothing moved for idle_ms */
+    TLSRELAY_FAILED  /* error (GnuTLS) or sys_error (errno) says why */
 };
 
-struct relay {
+struct tlsrelay {
     gnutls_session_t s;
     int net_in, net_out; /* the network connection, non-blocking */
     int app_in, app_out; /* from and to the application, non-blocking;
@@ -40,6 +40,6 @@ struct relay {
 
 /* Runs until the end. The plaintext buffers are wiped before they are
  * freed (they may hold a password). */
-enum relay_end relay_run(struct relay *r);
+enum tlsrelay_end tlsrelay_run(struct tlsrelay *r);
 
 #endif
