@@ -13,11 +13,11 @@ enum protocol { PROTO_SMTP, PROTO_POP3 };
 
 struct config {
     enum protocol proto;
-    const char *name; /* "smtp" or "pop3" */
-    unsigned tries;   /* failed attempts before disconnecting */
-    int under_reup;   /* REUP is set: reup's tries are authup's */
+    const char *name;       /* "smtp" or "pop3" */
+    unsigned tries;         /* failed attempts before disconnecting */
+    int under_reup;         /* REUP is set: reup's tries are authup's */
     unsigned long reup_try; /* REUP's value */
-    int pause_ms;     /* after each failed attempt */
+    int pause_ms;           /* after each failed attempt */
     int64_t timeout_ms;
     char greeting[GREETING_MAX + 1];
     char *caps[CAPS_MAX]; /* capability lines to advertise */

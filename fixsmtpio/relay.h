@@ -12,8 +12,8 @@ struct relay;
 
 /* STARTTLS: called once the 220 has gone out and everything the client sent
  * after STARTTLS is dropped. Puts the TLS pipes where client_in and
- * client_out (0 and 1) are, and restarts the server. Returns 0, or -1 when TLS failed (the session
- * then ends with exit code 111). */
+ * client_out (0 and 1) are, and restarts the server. Returns 0, or -1 when TLS
+ * failed (the session then ends with exit code 111). */
 typedef int relay_starttls_fn(struct relay *r);
 
 struct relay {

@@ -74,8 +74,8 @@ static int parse_cdb(const char *path, struct ruleset *set,
         cdb_find(&c, KEY_RULES, sizeof KEY_RULES - 1) <= 0) {
         if (report)
             report(ctx, path, 0, 1, 1,
-                     "not a compiled rule file of this version: run "
-                     "fixsmtpio-rules compile again");
+                   "not a compiled rule file of this version: run "
+                   "fixsmtpio-rules compile again");
         n = 1;
     } else {
         n = parse(path, cdb_getdata(&c), cdb_datalen(&c), set, report, ctx);
@@ -124,8 +124,7 @@ int rulefile_load(const char *text_path, struct ruleset *set,
     return parse_file(text_path, set, report, ctx);
 }
 
-int rulefile_check(const char *text_path, rulefile_report_fn *report,
-                   void *ctx)
+int rulefile_check(const char *text_path, rulefile_report_fn *report, void *ctx)
 {
     struct ruleset set;
     int r = parse_file(text_path, &set, report, ctx);

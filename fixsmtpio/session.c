@@ -42,8 +42,8 @@ enum local_reply {
 };
 
 static const char *const local_text[] = {
-    too_long,       nul_in_command, cr_in_command, bdat_syntax,
-    bdat_unoffered, tls_unoffered,  tls_twice,     tls_ready,
+    too_long,        nul_in_command, cr_in_command, bdat_syntax,
+    bdat_unoffered,  tls_unoffered,  tls_twice,     tls_ready,
     tls_unavailable, tls_first};
 
 /* FIXSMTPIODEBUG: one line per step, printable, cut short when long. */
@@ -585,10 +585,9 @@ static void debug_data(struct session *s)
                        s->refused == DATAEND_NUL ? "NUL" : "bare CR",
                        (unsigned long long)s->refused_at);
     else
-        len = snprintf(note, sizeof note,
-                       "%llu bytes from the client, %llu to the server",
-                       (unsigned long long)s->data_bytes,
-                       (unsigned long long)s->data_out);
+        len = snprintf(
+            note, sizeof note, "%llu bytes from the client, %llu to the server",
+            (unsigned long long)s->data_bytes, (unsigned long long)s->data_out);
     debug(s, 'D', note, (size_t)len);
 }
 
@@ -629,8 +628,7 @@ static int client_data(struct session *s)
         if (s->refused) {
             s->state = CLIENT_RESTART;
         } else {
-            queue_server(s, REQ_DATAEND, EVENT_IN_DATA,
-                         strlen(EVENT_IN_DATA));
+            queue_server(s, REQ_DATAEND, EVENT_IN_DATA, strlen(EVENT_IN_DATA));
             s->state = CLIENT_COMMAND;
         }
     }
@@ -662,8 +660,7 @@ static int client_bdat(struct session *s)
     size_t n = lr_raw(&s->from_client, &p, want);
     if (n == 0)
         return CLIENT_NEEDS_INPUT;
-    const char *nul =
-        s->bdat_discard || s->binarymime ? NULL : memchr(p, 0, n);
+    const char *nul = s->bdat_discard || s->binarymime ? NULL : memchr(p, 0, n);
     if (nul)
         refuse_chunk(s, s->data_bytes + (uint64_t)(nul - p));
     if (!s->bdat_discard) {
@@ -875,8 +872,7 @@ void session_server(struct session *s)
         /* A server holding a refused message owes nothing more: what it
          * says now is not a reply. */
         if (s->server_stopped ||
-            (!s->in_reply && s->qlen &&
-             s->queue[s->qhead].kind == REQ_REFUSED))
+            (!s->in_reply && s->qlen && s->queue[s->qhead].kind == REQ_REFUSED))
             return;
         /* Room for the worst case, and no more than a little queued in
          * the common case, so that the pages the buffer touches stay few. */

@@ -43,7 +43,7 @@ enum request_kind {
     REQ_BDAT,    /* a chunk went to the server */
     REQ_LOCAL,   /* fixsmtpio answers itself: text is the reply */
     REQ_REFUSED  /* a refused message: fixsmtpio answers once it is over */
-};                /* (REQ_LOCAL and REQ_REFUSED last: not the server's) */
+};               /* (REQ_LOCAL and REQ_REFUSED last: not the server's) */
 
 struct request {
     const struct rules_event *event;

@@ -11,8 +11,8 @@ int bdat_arg(const char *arg, size_t len, uint64_t *size)
             return 0;
         v = v * 10 + d;
     }
-    if (i == 0 || (i < len && !(len - i == 5 &&
-                                ascii_caseeq(arg + i, " LAST", 5))))
+    if (i == 0 ||
+        (i < len && !(len - i == 5 && ascii_caseeq(arg + i, " LAST", 5))))
         return 0;
     *size = v;
     return 1;

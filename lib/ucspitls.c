@@ -19,16 +19,21 @@ static const char sni[] = "SSL_TLS_SNI";
 static int env_fd(const char *name)
 {
     const char *s = getenv(name);
-    if (!s || !*s) return -1;
+    if (!s || !*s)
+        return -1;
     long fd = 0;
     for (; *s; s++) {
-        if (*s < '0' || *s > '9') return -1;
+        if (*s < '0' || *s > '9')
+            return -1;
         fd = fd * 10 + (*s - '0');
-        if (fd > INT_MAX) return -1;
+        if (fd > INT_MAX)
+            return -1;
     }
-    if (fd < 3) return -1;
+    if (fd < 3)
+        return -1;
     int flags = fcntl((int)fd, F_GETFD);
-    if (flags < 0) return -1;
+    if (flags < 0)
+        return -1;
     if (!(flags & FD_CLOEXEC) &&
         fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC) < 0)
         return -1;
@@ -40,14 +45,16 @@ enum ucspitls_status ucspitls_find(struct ucspitls *u)
     u->ctl = env_fd("SSLCTLFD");
     u->rfd = env_fd("SSLREADFD");
     u->wfd = env_fd("SSLWRITEFD");
-    if (u->ctl >= 0 && u->rfd >= 0 && u->wfd >= 0) return UCSPITLS_OK;
+    if (u->ctl >= 0 && u->rfd >= 0 && u->wfd >= 0)
+        return UCSPITLS_OK;
     u->ctl = u->rfd = u->wfd = -1;
     return UCSPITLS_UNAVAILABLE;
 }
 
 void ucspitls_close_ctl(struct ucspitls *u)
 {
-    if (u->ctl >= 0) close(u->ctl);
+    if (u->ctl >= 0)
+        close(u->ctl);
     u->ctl = -1;
 }
 
@@ -58,9 +65,12 @@ static int wait_fd(int fd, short events, int64_t deadline)
     for (;;) {
         struct pollfd p = {.fd = fd, .events = events};
         int n = poll(&p, 1, clock_poll_timeout(deadline));
-        if (n > 0) return 1;
-        if (n == 0) return 0;
-        if (errno != EINTR) return -1;
+        if (n > 0)
+            return 1;
+        if (n == 0)
+            return 0;
+        if (errno != EINTR)
+            return -1;
     }
 }
 
@@ -68,12 +78,17 @@ static enum ucspitls_status send_command(int fd, char c, int64_t deadline)
 {
     for (;;) {
         int w = wait_fd(fd, POLLOUT, deadline);
-        if (w == 0) return UCSPITLS_TIMEOUT;
-        if (w < 0) return UCSPITLS_ERROR;
+        if (w == 0)
+            return UCSPITLS_TIMEOUT;
+        if (w < 0)
+            return UCSPITLS_ERROR;
         ssize_t n = send(fd, &c, 1, MSG_NOSIGNAL);
-        if (n < 0 && errno == ENOTSOCK) n = write(fd, &c, 1);
-        if (n == 1) return UCSPITLS_OK;
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n < 0 && errno == ENOTSOCK)
+            n = write(fd, &c, 1);
+        if (n == 1)
+            return UCSPITLS_OK;
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
         /* The server is gone: it cannot do a handshake any more. */
         if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
             return UCSPITLS_FAILED;
@@ -85,28 +100,36 @@ static enum ucspitls_status send_command(int fd, char c, int64_t deadline)
 static size_t find_end(const char *b, size_t from, size_t len)
 {
     for (size_t i = from; i < len; i++)
-        if (b[i] == 0 && (i == 0 || b[i - 1] == 0)) return i;
+        if (b[i] == 0 && (i == 0 || b[i - 1] == 0))
+            return i;
     return len;
 }
 
 enum ucspitls_status ucspitls_read_block(int fd, int64_t deadline,
                                          struct bytes *block)
 {
-    if (!block->max) block->max = UCSPITLS_BLOCK_MAX;
+    if (!block->max)
+        block->max = UCSPITLS_BLOCK_MAX;
     block->len = 0;
     for (;;) {
         char buf[4096];
         size_t room = block->max - block->len;
-        if (room == 0) return UCSPITLS_TOOLONG;
+        if (room == 0)
+            return UCSPITLS_TOOLONG;
         int w = wait_fd(fd, POLLIN, deadline);
-        if (w == 0) return UCSPITLS_TIMEOUT;
-        if (w < 0) return UCSPITLS_ERROR;
+        if (w == 0)
+            return UCSPITLS_TIMEOUT;
+        if (w < 0)
+            return UCSPITLS_ERROR;
         ssize_t n = read(fd, buf, room < sizeof buf ? room : sizeof buf);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-        if (n < 0 && errno != ECONNRESET) return UCSPITLS_ERROR;
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n < 0 && errno != ECONNRESET)
+            return UCSPITLS_ERROR;
         if (n <= 0) {
             /* End of file: it ends the block, unless nothing came. */
-            if (block->len == 0) return UCSPITLS_FAILED;
+            if (block->len == 0)
+                return UCSPITLS_FAILED;
             break;
         }
         size_t from = block->len;
@@ -118,27 +141,32 @@ enum ucspitls_status ucspitls_read_block(int fd, int64_t deadline,
             break;
         }
     }
-    if (bytes_terminate(block) < 0) return UCSPITLS_ERROR;
+    if (bytes_terminate(block) < 0)
+        return UCSPITLS_ERROR;
     return UCSPITLS_OK;
 }
 
 enum ucspitls_status ucspitls_start(struct ucspitls *u, int64_t deadline,
                                     struct bytes *block)
 {
-    if (u->ctl < 0) return UCSPITLS_UNAVAILABLE;
+    if (u->ctl < 0)
+        return UCSPITLS_UNAVAILABLE;
     enum ucspitls_status st = send_command(u->ctl, 'Y', deadline);
-    if (st != UCSPITLS_OK) return st;
+    if (st != UCSPITLS_OK)
+        return st;
     return ucspitls_read_block(u->ctl, deadline, block);
 }
 
 static int name_ok(const char *s, size_t len)
 {
-    if (len == 0) return 0;
+    if (len == 0)
+        return 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         int alpha =
             (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-        if (!alpha && (i == 0 || c < '0' || c > '9')) return 0;
+        if (!alpha && (i == 0 || c < '0' || c > '9'))
+            return 0;
     }
     return 1;
 }
@@ -156,7 +184,8 @@ static enum ucspitls_status walk(const char *b, size_t len, ucspitls_var_fn *fn,
         const char *eq = memchr(entry, '=', elen);
         size_t namelen = eq ? (size_t)(eq - entry) : elen;
         const char *name = entry;
-        if (!name_ok(name, namelen)) return UCSPITLS_BADNAME;
+        if (!name_ok(name, namelen))
+            return UCSPITLS_BADNAME;
         if (namelen == sizeof s6_sni - 1 &&
             memcmp(name, s6_sni, namelen) == 0) {
             name = sni;
@@ -165,12 +194,14 @@ static enum ucspitls_status walk(const char *b, size_t len, ucspitls_var_fn *fn,
         if (fn) {
             const char *value = eq ? eq + 1 : NULL;
             size_t vlen = eq ? elen - (size_t)(eq - entry) - 1 : 0;
-            if (fn(ctx, name, namelen, value, vlen)) return UCSPITLS_STOPPED;
+            if (fn(ctx, name, namelen, value, vlen))
+                return UCSPITLS_STOPPED;
         }
         n++;
         i += elen + 1;
     }
-    if (count) *count = n;
+    if (count)
+        *count = n;
     return UCSPITLS_OK;
 }
 
@@ -178,9 +209,11 @@ enum ucspitls_status ucspitls_parse(const char *block, size_t len,
                                     ucspitls_var_fn *fn, void *ctx,
                                     size_t *count)
 {
-    if (count) *count = 0;
+    if (count)
+        *count = 0;
     enum ucspitls_status st = walk(block, len, NULL, NULL, count);
-    if (st != UCSPITLS_OK || !fn) return st;
+    if (st != UCSPITLS_OK || !fn)
+        return st;
     return walk(block, len, fn, ctx, count);
 }
 
@@ -196,7 +229,8 @@ static int apply(void *ctx, const char *name, size_t namelen, const char *value,
         (value && bytes_append(scratch, value, valuelen) < 0) ||
         bytes_terminate(scratch) < 0)
         return -1;
-    if (!value) return unsetenv(scratch->s) < 0 ? -1 : 0;
+    if (!value)
+        return unsetenv(scratch->s) < 0 ? -1 : 0;
     return setenv(scratch->s, scratch->s + namelen + 1, 1) < 0 ? -1 : 0;
 }
 
@@ -207,7 +241,8 @@ enum ucspitls_status ucspitls_setenv(const char *block, size_t len)
     enum ucspitls_status st = ucspitls_parse(block, len, apply, &scratch, NULL);
     bytes_free(&scratch);
     if (st == UCSPITLS_STOPPED) {
-        if (!errno) errno = ENOMEM;
+        if (!errno)
+            errno = ENOMEM;
         return UCSPITLS_ERROR;
     }
     return st;
@@ -244,15 +279,18 @@ int ucspitls_block_add(struct bytes *b, const char *name, const char *value,
         errno = EINVAL;
         return -1;
     }
-    if (len > UCSPITLS_VALUE_MAX) return 0;
+    if (len > UCSPITLS_VALUE_MAX)
+        return 0;
     size_t start = b->len;
-    if (bytes_appends(b, name) < 0 || bytes_appendc(b, '=') < 0) goto fail;
+    if (bytes_appends(b, name) < 0 || bytes_appendc(b, '=') < 0)
+        goto fail;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)value[i];
         if (bytes_appendc(b, c < 0x20 || c == 0x7f ? '?' : (char)c) < 0)
             goto fail;
     }
-    if (bytes_appendc(b, 0) < 0) goto fail;
+    if (bytes_appendc(b, 0) < 0)
+        goto fail;
     return 1;
 fail:
     b->len = start;

@@ -19,8 +19,8 @@ struct parser {
     int errors;
 };
 
-static void say(struct parser *p, int warning, unsigned column,
-                const char *fmt, va_list ap)
+static void say(struct parser *p, int warning, unsigned column, const char *fmt,
+                va_list ap)
 {
     char msg[256];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -195,8 +195,8 @@ static void parse_response(struct parser *p, struct field *f, struct rule *r)
         return;
     }
     if (f->len > RULES_MAX_RESPONSE) {
-        error(p, f->column, "response is %zu bytes long, more than %d",
-              f->len, RULES_MAX_RESPONSE);
+        error(p, f->column, "response is %zu bytes long, more than %d", f->len,
+              RULES_MAX_RESPONSE);
         return;
     }
     if (!is_reply_text(f->s, f->len))
@@ -254,8 +254,7 @@ static int check_bytes(struct parser *p, const char *s, size_t len)
             return -1;
         }
         if (((c < 0x20 && c != '\t') || c == 0x7f) && !warned) {
-            warning(p, (unsigned)i + 1, "control character 0x%02x in rule",
-                    c);
+            warning(p, (unsigned)i + 1, "control character 0x%02x in rule", c);
             warned = 1;
         }
     }

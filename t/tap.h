@@ -13,7 +13,8 @@ tap_ok(int pass, const char *fmt, ...)
 {
     va_list ap;
     tap_count++;
-    if (!pass) tap_failed++;
+    if (!pass)
+        tap_failed++;
     printf("%sok %d - ", pass ? "" : "not ", tap_count);
     va_start(ap, fmt);
     vprintf(fmt, ap);
@@ -56,7 +57,8 @@ __attribute__((unused)) static int is_mem(const char *got, size_t got_len,
 __attribute__((unused)) static int is_str(const char *got, const char *want,
                                           const char *name)
 {
-    if (!got) got = "(null)";
+    if (!got)
+        got = "(null)";
     return is_mem(got, strlen(got), want, strlen(want), name);
 }
 
@@ -65,7 +67,8 @@ __attribute__((unused)) static int is_int(long long got, long long want,
 {
     int pass = got == want;
     tap_ok(pass, "%s", name);
-    if (!pass) printf("# got %lld, want %lld\n", got, want);
+    if (!pass)
+        printf("# got %lld, want %lld\n", got, want);
     return pass;
 }
 

@@ -19,7 +19,7 @@
 
 static char inbuf[65536];
 static size_t inlen, inpos;
-static int skip_lf; /* the last line ended at a CR: a LF right after is its */
+static int skip_lf;   /* the last line ended at a CR: a LF right after is its */
 static int skip_data; /* and that line was message data */
 
 static int next_byte(void)
@@ -125,8 +125,8 @@ int main(int argc, char **argv)
             return 0;
         }
         if (strncasecmp(line, "DATA", 4) != 0) {
-            static const char *const ok[] = {"EHLO", "HELO", "MAIL", "RCPT",
-                                             "RSET", "NOOP"};
+            static const char *const ok[] = {"EHLO", "HELO", "MAIL",
+                                             "RCPT", "RSET", "NOOP"};
             int known = 0;
             for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
                 known |= strncasecmp(line, ok[i], 4) == 0;

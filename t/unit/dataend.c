@@ -168,7 +168,8 @@ static size_t model_end(const char *in, size_t len)
 static long model_refused_at(const char *in, size_t end)
 {
     for (size_t i = 0; i < end; i++)
-        if (in[i] == 0 || (in[i] == '\r' && (i + 1 >= end || in[i + 1] != '\n')))
+        if (in[i] == 0 ||
+            (in[i] == '\r' && (i + 1 >= end || in[i + 1] != '\n')))
             return (long)i;
     return -1;
 }
@@ -184,9 +185,9 @@ static int loose_safe(const char *out, size_t len, int ended)
             return 0;
         if (out[i] == '\n' && (i == 0 || out[i - 1] != '\r'))
             return 0;
-        if (out[i] == '.' && (i == 0 || out[i - 1] == '\n') && i + 2 < len + 1 &&
-            i + 3 <= len && memcmp(out + i, ".\r\n", 3) == 0 &&
-            !(ended && i + 3 == len))
+        if (out[i] == '.' && (i == 0 || out[i - 1] == '\n') &&
+            i + 2 < len + 1 && i + 3 <= len &&
+            memcmp(out + i, ".\r\n", 3) == 0 && !(ended && i + 3 == len))
             return 0;
     }
     return 1;
@@ -208,7 +209,8 @@ static void random_streams(void)
             splits_bad++;
         size_t end = model_end(in, len);
         long at = model_refused_at(in, end);
-        int fine = r.done && r.used == end && loose_safe(r.out, r.outlen, !r.refused);
+        int fine =
+            r.done && r.used == end && loose_safe(r.out, r.outlen, !r.refused);
         if (fine && at >= 0) {
             refusals++;
             fine = r.refused != DATAEND_CLEAN && r.refused_at == (uint64_t)at &&

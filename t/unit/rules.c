@@ -15,8 +15,7 @@ static void collect(void *ctx, int warning, unsigned line, unsigned column,
     (void)ctx;
     char *to = warning ? warnings : errors;
     size_t n = strlen(to);
-    snprintf(to + n, sizeof errors - n, "%u:%u: %s\n", line, column,
-             message);
+    snprintf(to + n, sizeof errors - n, "%u:%u: %s\n", line, column, message);
 }
 
 /* Parses text; returns the number of errors, errors[] and warnings[]
@@ -59,7 +58,8 @@ static void parser_errors(void)
     bad(":ehlo::*:300:", "1:10: exit code 300 is not in 0-255", "exit 300");
     bad(":ehlo::*:x1:", "1:10: exit code x1 is not a number", "exit x1");
     bad(":ehlo::*:-1:", "exit code -1 is not a number", "exit -1");
-    bad(":ehlo::*: 5:", "exit code  5 is not a number", "exit code after a space");
+    bad(":ehlo::*: 5:", "exit code  5 is not a number",
+        "exit code after a space");
     bad(":ehlo::*:4294967295:", "is not in 0-255", "exit code 2^32-1");
     bad("::::", "1:5: a rule has 6 fields separated by ':', this line has 5",
         "five fields");
@@ -158,10 +158,9 @@ static void parser_warnings(void)
     is_int(parse(":ehlo::*:16abc:250 ok\n", &set), 0, "16abc parses");
     is_int(set.rules[0].exitcode, 16, "as exit code 16");
     rules_free(&set);
-    is_int(parse(":helo::2*::hello there  \t \n", &set), 0,
-           "trailing blanks");
-    is_mem(set.rules[0].response, set.rules[0].response_len, "hello there",
-           11, "are not part of the response");
+    is_int(parse(":helo::2*::hello there  \t \n", &set), 0, "trailing blanks");
+    is_mem(set.rules[0].response, set.rules[0].response_len, "hello there", 11,
+           "are not part of the response");
     rules_free(&set);
     is_int(parse(":helo::2*:: \t\n  \n\t\n", &set), 0,
            "a response of blanks, and lines of blanks");
@@ -375,16 +374,15 @@ static void acceptutils_reading(void)
          "235 ok|", "a later response brings a removed line back", -1},
         {":greeting::2*::\n:greeting::2*:14:&fixsmtpio_noop\n", "greeting",
          "220 mx", "", "noop leaves a removed line removed", 14},
-        {":greeting::2*::235 ok\n:greeting::2*::&fixsmtpio_fixup\n",
-         "greeting", "220 mx", "220 mx.example ESMTP|",
+        {":greeting::2*::235 ok\n:greeting::2*::&fixsmtpio_fixup\n", "greeting",
+         "220 mx", "220 mx.example ESMTP|",
          "fixup computes from the server's line", -1},
         {":quit::2*::\n:quit::2*::&fixsmtpio_fixup\n", "quit", "221 bye",
          "221 mx.example|", "fixup brings a removed line back", -1},
         {":mail::250*::250 changed\n:mail::250 changed::550 no\n", "mail",
          "250 ok", "250 changed|", "a replacement never matches again", -1},
         {":mail::5*:1:\n:mail::5*::&fixsmtpio_noop\n:mail::5*:2:550 x\n",
-         "mail", "550 no", "550 x|", "the last exit code and response win",
-         2},
+         "mail", "550 no", "550 x|", "the last exit code and response win", 2},
         {":helo::2*::hello there\n", "helo", "250 mx", "hello there|",
          "a response without a reply code is sent as written", -1},
     };

@@ -378,8 +378,8 @@ static void refused(void)
     n = ob_pending(&s.to_server);
     sent = take(&s.to_server);
     is_mem(sent, n,
-           "RSET\r\nMAIL FROM:<a@b> BODY=BINARYMIME\r\nBDAT 2 LAST\r\n\0\r",
-           54, "BODY=BINARYMIME: a NUL in a chunk passes");
+           "RSET\r\nMAIL FROM:<a@b> BODY=BINARYMIME\r\nBDAT 2 LAST\r\n\0\r", 54,
+           "BODY=BINARYMIME: a NUL in a chunk passes");
 }
 
 static void auth(void)

@@ -33,7 +33,8 @@ static int record(void *ctx, const char *name, size_t namelen,
     else
         n = snprintf(s->text + s->len, sizeof s->text - s->len, "%.*s;",
                      (int)namelen, name);
-    if (n > 0) s->len += (size_t)n;
+    if (n > 0)
+        s->len += (size_t)n;
     return s->stop_after && --s->stop_after == 0;
 }
 
@@ -107,15 +108,19 @@ static int fake_server(pid_t *pid, const char *const parts[],
 {
     int sv[2];
     *pid = -1;
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) return -1;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return -1;
     *pid = fork();
     if (*pid == 0) {
         close(sv[0]);
         char c;
-        if (read(sv[1], &c, 1) != 1 || c != 'Y') _exit(2);
+        if (read(sv[1], &c, 1) != 1 || c != 'Y')
+            _exit(2);
         for (int i = 0; parts[i]; i++) {
-            if (i) poll(NULL, 0, 50);
-            if (write(sv[1], parts[i], lens[i]) != (ssize_t)lens[i]) _exit(3);
+            if (i)
+                poll(NULL, 0, 50);
+            if (write(sv[1], parts[i], lens[i]) != (ssize_t)lens[i])
+                _exit(3);
         }
         if (close_at_end) {
             close(sv[1]);
