@@ -51,7 +51,9 @@ static void die_errors(const struct db *db, int errors)
             db->text, errors, errors == 1 ? "" : "s");
 }
 
-/* Serialises the commands that write: held until exit. */
+/* Serialises the commands that write: held until exit. Under it, what a
+ * killed cdbpasswd left beside the files (temporary copies, up to the size
+ * of the cdb) is no one's: it goes. */
 static void lock(const struct db *db)
 {
     char path[sizeof db->text + 8];
@@ -62,6 +64,8 @@ static void lock(const struct db *db)
     while (flock(fd, LOCK_EX) < 0)
         if (errno != EINTR)
             die_sys(EXIT_TEMP, "lock", path);
+    atomicfile_sweep(db->text);
+    atomicfile_sweep(db->cdb);
 }
 
 static void load(struct db *db)

@@ -1,27 +1,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cdbfile.h"
 
 int cdbfile_start(struct cdbfile *w, const char *path, mode_t mode)
 {
-    w->fd = -1;
-    int n = snprintf(w->path, sizeof w->path, "%s", path);
-    if (n < 0 || (size_t)n >= sizeof w->path) {
-        errno = ENAMETOOLONG;
+    if (atomicfile_open(&w->file, path, mode) < 0)
         return -1;
-    }
-    snprintf(w->tmp, sizeof w->tmp, "%s.tmp.%ld", path, (long)getpid());
-    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                 mode);
-    if (w->fd < 0)
-        return -1;
-    if (fchmod(w->fd, mode) < 0 || cdb_make_start(&w->make, w->fd) < 0) {
+    if (cdb_make_start(&w->make, w->file.fd) < 0) {
         cdbfile_abort(w);
         return -1;
     }
@@ -42,31 +30,16 @@ int cdbfile_add(struct cdbfile *w, const void *key, size_t klen,
 
 int cdbfile_finish(struct cdbfile *w)
 {
-    if (cdb_make_finish(&w->make) < 0 || fsync(w->fd) < 0)
-        goto fail;
-    if (close(w->fd) < 0) {
-        w->fd = -1;
-        goto fail;
+    if (cdb_make_finish(&w->make) < 0) {
+        cdbfile_abort(w);
+        return -1;
     }
-    w->fd = -1;
-    if (rename(w->tmp, w->path) < 0)
-        goto fail;
-    return 0;
-fail:;
-    int saved = errno;
-    cdbfile_abort(w);
-    errno = saved;
-    return -1;
+    return atomicfile_commit(&w->file);
 }
 
 void cdbfile_abort(struct cdbfile *w)
 {
-    int saved = errno;
-    if (w->fd >= 0)
-        close(w->fd);
-    w->fd = -1;
-    unlink(w->tmp);
-    errno = saved;
+    atomicfile_abort(&w->file);
 }
 
 int cdbfile_open(struct cdb *c, const char *path)

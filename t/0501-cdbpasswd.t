@@ -376,4 +376,21 @@ is_(sorted(n for n in names if n.startswith("u")),
     ["u%d" % i for i in range(6)], "  and all six are there")
 ok(all(login("u%d" % i, "pw") == 0 for i in range(6)), "  in the cdb too")
 
+# What a killed cdbpasswd left beside the files (its temporary copies, as
+# big as the cdb) goes with the next command that writes; files that only
+# look alike stay.
+stale = ["passwd.tmp.4711", "passwd.cdb.tmp.4712"]
+keep = ["passwd.tmp.x1", "passwd.tmpl", "other.tmp.17"]
+for name in stale + keep:
+    with open(os.path.join(CTL, name), "wb") as fh:
+        fh.write(b"x" * 4096)
+code, out, err = run(["passwd", "u0"], b"new pw\n")
+is_(code, 0, "passwd with stale temporary files around: exit 0")
+is_(sorted(f for f in os.listdir(CTL) if f in stale + keep), sorted(keep),
+    "  a killed cdbpasswd's temporary files are gone, the look-alikes stay")
+for name in keep:
+    os.unlink(os.path.join(CTL, name))
+code, out, err = run(["list"])
+is_(code, 0, "list does not write, and takes no lock")
+
 done()
