@@ -125,7 +125,7 @@ static void keep_authup_helo(struct session *s)
         warn_msg("AUTHUP_HELO is not an EHLO or HELO line: ignored");
         return;
     }
-    session_keep_helo(s, helo, len);
+    session_keep_helo(s, NULL, 0, helo, len);
 }
 
 /* Under authup: tells it, through the pipe named by AUTHUP_SESSIONFD, that
@@ -167,15 +167,19 @@ int main(int argc, char **argv)
     struct ruleview view;
     struct starttls tls = {.set = &set, .view = &view};
     enum tls_level level = starttls_setup(&tls);
-    struct session s;
-    if (ruleview_init(&view, &set, NULL) < 0 ||
-        session_init(&s, &view, greeting) < 0)
+    if (ruleview_init(&view, &set, NULL) < 0)
         die_nomem();
-    s.debug = getenv("FIXSMTPIODEBUG") != NULL;
-    s.tls = level;
-    s.tls_available = tls.env.available;
-    s.offer_starttls =
-        tls.env.available && level != TLS_ACTIVE && !getenv("AUTHUP_USER");
+    struct session_config cfg = {.view = &view,
+                                 .greeting = greeting,
+                                 .tls = level,
+                                 .tls_available = tls.env.available,
+                                 .offer_starttls = tls.env.available &&
+                                                   level != TLS_ACTIVE &&
+                                                   !getenv("AUTHUP_USER"),
+                                 .debug = getenv("FIXSMTPIODEBUG") != NULL};
+    struct session s;
+    if (session_init(&s, &cfg) < 0)
+        die_nomem();
 
     keep_authup_helo(&s);
 

@@ -47,8 +47,8 @@ int relay_stop_server(struct relay *r, int grace_ms)
  * is a temporary failure. */
 static int outcome(struct relay *r, int status, int stopped_by_us)
 {
-    if (r->s->exit_code >= 0)
-        return r->s->exit_code;
+    if (session_exit_code(r->s) >= 0)
+        return session_exit_code(r->s);
     int code = status_exit_code(status);
     if (code >= 0)
         return code;
@@ -135,7 +135,7 @@ static void want(struct relay *r, struct pollfd p[P_COUNT])
     memset(p, 0, sizeof(struct pollfd) * P_COUNT);
     for (int i = 0; i < P_COUNT; i++)
         p[i].fd = -1;
-    if (!r->client_eof && s->state != CLIENT_STARTTLS &&
+    if (!r->client_eof && session_reads_client(s) &&
         lr_pending(&s->from_client) < s->from_client.max) {
         p[P_CLIENT_IN].fd = r->client_in;
         p[P_CLIENT_IN].events = POLLIN;
@@ -172,7 +172,6 @@ static void stop_refused(struct relay *r)
  * server, greeted as the old one was. 0, or -1 when the session ends. */
 static int restart_refused(struct relay *r)
 {
-    r->s->restart_server = 0;
     stop_refused(r);
     if (relay_start_server(r) == 0)
         return 0;
@@ -186,7 +185,6 @@ static int restart_refused(struct relay *r)
 static int handle_starttls(struct relay *r)
 {
     struct session *s = r->s;
-    s->starttls = 0;
     flush_client(r);
     if (r->client_gone)
         return -1;
@@ -201,29 +199,22 @@ int relay_run(struct relay *r)
     set_nonblocking(r->client_out);
     int64_t deadline = clock_ms() + r->timeout_ms;
     for (;;) {
-        /* Replies free room in the queue for requests and requests make
-         * room for replies: go round until neither side moves. */
+        int moved;
         enum client_stop cs;
-        int moved = 0;
-        do {
-            s->progress = 0;
-            cs = session_client(s);
-            session_server(s);
-            moved |= s->progress;
-        } while (s->progress && !s->finished && !s->server_broken);
+        enum session_step step = session_run(s, &moved, &cs);
         if (moved)
             deadline = clock_ms() + r->timeout_ms;
-        if (s->server_broken) {
+        switch (step) {
+        case STEP_BROKEN:
             warn_msg("%s sent a line that is not an SMTP reply", r->argv[0]);
             return say_and_finish(r, server_broken, EXIT_TEMP);
-        }
-        if (s->lost)
-            warn_msg("%s did not start again after a refused message: "
-                     "closing the session",
-                     r->argv[0]);
-        if (s->finished)
+        case STEP_FINISH:
+            if (session_lost(s))
+                warn_msg("%s did not start again after a refused message: "
+                         "closing the session",
+                         r->argv[0]);
             return finish(r, 1);
-        if (s->starttls) {
+        case STEP_STARTTLS:
             /* After the 220 the client speaks TLS: a plaintext reply
              * would only reach it as garbage among TLS records. */
             if (handle_starttls(r) < 0)
@@ -232,15 +223,15 @@ int relay_run(struct relay *r)
             set_nonblocking(r->client_out);
             deadline = clock_ms() + r->timeout_ms;
             continue;
-        }
-        if (s->stop_server) {
+        case STEP_STOP_SERVER:
             stop_refused(r);
             continue;
-        }
-        if (s->restart_server) {
+        case STEP_NEW_SERVER:
             if (restart_refused(r) < 0)
                 return say_and_finish(r, NULL, EXIT_TEMP);
             continue;
+        case STEP_GO_ON:
+            break;
         }
         /* The client is done and everything whole it sent went on: the
          * server gets end of file (in the middle of a message, it drops the
@@ -250,16 +241,14 @@ int relay_run(struct relay *r)
             /* Gone in the middle of a message: a server that streams the
              * message to its delivery as it reads it (msmtpd does) must not
              * be left to deliver half of it, so it is stopped outright. */
-            if ((s->state == CLIENT_DATA || s->state == CLIENT_BDAT) &&
-                r->child.pid > 0) {
+            if (session_in_message(s) && r->child.pid > 0) {
                 warn_msg("client went away in the middle of a message: "
                          "stopping %s",
                          r->argv[0]);
                 kill(r->child.pid, SIGTERM);
                 r->killed = 1;
             }
-            s->state = CLIENT_EOF;
-            lr_discard(&s->from_client);
+            session_client_done(s);
             child_close_in(&r->child);
         }
         /* Gone while no server ran (it was stopped for a refused message
@@ -269,7 +258,7 @@ int relay_run(struct relay *r)
             return outcome(r, r->last_status, 1);
         }
         /* A fresh server that ended before it could go on. */
-        if (r->server_eof && s->restarting) {
+        if (r->server_eof && session_restarting(s)) {
             warn_msg("%s did not start again after a refused message: "
                      "closing the session",
                      r->argv[0]);

@@ -6,7 +6,10 @@
  * Replies are paired with requests through a bounded queue, in order, so
  * pipelined clients work: requests go on as they arrive. fixsmtpio's own
  * replies (line too long, STARTTLS, ...) wait in the same queue for their
- * turn. */
+ * turn. The fields are the session's own: session.c, requests.c (the
+ * client's side), replies.c (the server's) and pending.c (the queue between
+ * them) change them; the relay reads the buffers and asks session_run()
+ * what to do. */
 #ifndef SESSION_H
 #define SESSION_H
 
@@ -76,6 +79,16 @@ struct verb_cache {
     unsigned char fixup;
 };
 
+/* What a session is told at the start. */
+struct session_config {
+    const struct ruleview *view;
+    const char *greeting; /* smtpgreeting, for fixups */
+    enum tls_level tls;
+    int tls_available;  /* the UCSPI-TLS descriptors are there */
+    int offer_starttls; /* add STARTTLS to EHLO replies */
+    int debug;          /* FIXSMTPIODEBUG */
+};
+
 struct session {
     /* Configuration. */
     const struct ruleview *view;
@@ -136,11 +149,10 @@ struct session {
 };
 
 /* 0, or -1 when memory ran out. */
-int session_init(struct session *s, const struct ruleview *view,
-                 const char *greeting);
+int session_init(struct session *s, const struct session_config *cfg);
 void session_free(struct session *s);
 /* Back to the state session_init() leaves, keeping the buffers. */
-void session_reset(struct session *s);
+void session_reset(struct session *s, const struct session_config *cfg);
 
 /* A fresh server started: its greeting is the next reply, and the kept
  * HELO or EHLO line (if any) goes to it with its reply hidden. Drops what an
@@ -153,9 +165,11 @@ void session_server_stopped(struct session *s);
 /* TLS has started: the fresh server about to start forgets everything from
  * before (RFC 3207 4.2), and its 2xx greeting is not shown. */
 void session_tls_started(struct session *s);
-/* Keeps a HELO or EHLO line for the servers to come (under authup the
- * client's, AUTHUP_HELO). 0, or -1 when it is too long. */
-int session_keep_helo(struct session *s, const char *line, size_t len);
+/* Keeps a HELO or EHLO line, after its prepend, for the servers to come
+ * (the client's, or under authup AUTHUP_HELO). 0, or -1 when it is too
+ * long. */
+int session_keep_helo(struct session *s, const char *pre, size_t plen,
+                      const char *line, size_t len);
 
 /* Why session_client() stopped taking client input. */
 enum client_stop {
@@ -163,6 +177,21 @@ enum client_stop {
     CLIENT_BLOCKED,         /* no room to pass more on, for now */
     CLIENT_WAITS_FOR_SERVER /* nothing until the server replies */
 };
+
+/* What the relay is to do next. */
+enum session_step {
+    STEP_GO_ON,       /* move bytes, and run again */
+    STEP_BROKEN,      /* the server sent what is not SMTP: 421, exit 111 */
+    STEP_FINISH,      /* over: send what is queued, end (session_lost()
+                         when no server could go on after a refusal) */
+    STEP_STARTTLS,    /* the 220 to STARTTLS is queued: switch to TLS */
+    STEP_STOP_SERVER, /* stop the server: it holds a refused message */
+    STEP_NEW_SERVER   /* start a fresh server after a refused message */
+};
+/* Lets both sides take what they can, in turns, until neither moves; sets
+ * *moved when anything did, and *client to why the client's side stopped. */
+enum session_step session_run(struct session *s, int *moved,
+                              enum client_stop *client);
 
 /* Takes what it can of the buffered client input. */
 enum client_stop session_client(struct session *s);
@@ -173,6 +202,18 @@ void session_server(struct session *s);
 void session_client_eof(struct session *s);
 /* Whether a server reply is owed (a request waits, or a reply has begun). */
 int session_waiting_for_server(const struct session *s);
+/* Whether client input is taken now (not after STARTTLS's 220). */
+int session_reads_client(const struct session *s);
+/* Whether the client is in the middle of a message (DATA or a chunk). */
+int session_in_message(const struct session *s);
+/* The client is gone and all it sent was taken: nothing more comes. */
+void session_client_done(struct session *s);
+/* The exit code a rule set, or -1. */
+int session_exit_code(const struct session *s);
+/* Whether a fresh server after a refusal has yet to prove it can go on. */
+int session_restarting(const struct session *s);
+/* Whether no server could go on after a refused message. */
+int session_lost(const struct session *s);
 /* Writes a reply of fixsmtpio's own straight to the client buffer. */
 void session_say(struct session *s, const char *line);
 /* The server cannot go on after a refused message (it did not start, or it

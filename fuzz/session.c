@@ -28,19 +28,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct ruleset set;
     static struct ruleview view;
     static struct session *s;
+    static struct session_config cfg = {.greeting = "fuzz.example"};
     if (!s) {
         s = malloc(sizeof *s);
+        cfg.view = &view;
         if (rules_parse(rules_text, sizeof rules_text - 1, &set, NULL, NULL) !=
                 0 ||
             ruleview_init(&view, &set, env_none) != 0 ||
-            session_init(s, &view, "fuzz.example") < 0)
+            session_init(s, &cfg) < 0)
             abort();
     }
     if (size < 1)
         return 0;
-    session_reset(s);
-    s->tls = (enum tls_level)(data[0] % 4);
-    s->offer_starttls = data[0] & 4;
+    cfg.tls = (enum tls_level)(data[0] % 4);
+    cfg.offer_starttls = data[0] & 4;
+    cfg.tls_available = (data[0] & 8) != 0;
+    session_reset(s, &cfg);
     session_server_started(s);
     size_t i = 1;
     while (i < size && !s->finished && !s->server_broken) {

@@ -18,7 +18,8 @@ static const char *env_none(const char *name)
     return NULL;
 }
 
-static void start(const char *rules)
+/* A session with rules at a TLS level, its server just started. */
+static void start_tls(const char *rules, enum tls_level tls, int available)
 {
     if (set.arena) {
         session_free(&s);
@@ -27,7 +28,26 @@ static void start(const char *rules)
     }
     rules_parse(rules, strlen(rules), &set, NULL, NULL);
     ruleview_init(&view, &set, env_none);
-    session_init(&s, &view, "mx.example");
+    struct session_config cfg = {.view = &view,
+                                 .greeting = "mx.example",
+                                 .tls = tls,
+                                 .tls_available = available,
+                                 .offer_starttls =
+                                     available && tls != TLS_ACTIVE};
+    session_init(&s, &cfg);
+    session_server_started(&s);
+}
+
+static void start(const char *rules)
+{
+    start_tls(rules, TLS_NONE, 0);
+}
+
+/* As after STARTTLS: TLS active, a fresh server. */
+static void after_starttls(void)
+{
+    start("");
+    session_tls_started(&s);
     session_server_started(&s);
 }
 
@@ -229,8 +249,7 @@ static void bdat(void)
            "501 5.5.4 Syntax: BDAT size [LAST]\r\n",
            "each gets 501");
 
-    start("");
-    s.tls = TLS_REQUIRED;
+    start_tls("", TLS_REQUIRED, 0);
     server("220 s\r\n");
     take(&s.to_client);
     clients("BDAT 12 LAST\r\nRSET\r\nQUIT\r\nNOOP\r\n");
@@ -385,7 +404,6 @@ static void refused(void)
 static void auth(void)
 {
     start("");
-    s.debug = 0;
     server("220 s\r\n");
     clients("AUTH LOGIN\r\ndXNlcg==\r\n");
     is_str(take(&s.to_server), "AUTH LOGIN\r\n",
@@ -431,7 +449,6 @@ static void auth(void)
     setenv("AUTH", "1", 1);
     ruleview_free(&view);
     ruleview_init(&view, &set, NULL);
-    s.view = &view;
     clients("AUTH PLAIN AGEAYg==\r\nNOOP\r\n");
     server("250 ok\r\n");
     is_str(take(&s.to_server), "NOOP AUTH PLAIN AGEAYg==\r\nNOOP\r\n",
@@ -475,8 +492,7 @@ static void exits(void)
 
 static void tls_levels(void)
 {
-    start("");
-    s.tls = TLS_REQUIRED;
+    start_tls("", TLS_REQUIRED, 0);
     server("220 s\r\n");
     take(&s.to_client);
     clients("EHLO c\r\nMAIL FROM:<a@b>\r\nNOOP\r\nAUTH PLAIN x\r\n");
@@ -488,8 +504,7 @@ static void tls_levels(void)
            "250 ok\r\n530 5.7.0 Must issue a STARTTLS command first\r\n",
            "530s in request order");
 
-    start("");
-    s.tls = TLS_OFFERED;
+    start_tls("", TLS_OFFERED, 0);
     server("220 s\r\n");
     take(&s.to_client);
     clients("STARTTLS\r\nNOOP\r\n");
@@ -497,10 +512,7 @@ static void tls_levels(void)
            "offered, but no UCSPI-TLS descriptors: 454");
     ok(s.finished && s.exit_code == 111, "then the session ends with 111");
 
-    start("");
-    s.tls = TLS_OFFERED;
-    s.tls_available = 1;
-    s.offer_starttls = 1;
+    start_tls("", TLS_OFFERED, 1);
     server("220 s\r\n");
     clients("EHLO c\r\n");
     server("250-s\r\n250-STARTTLS\r\n250 8BITMIME\r\n");
@@ -515,8 +527,7 @@ static void tls_levels(void)
     ok(lr_pending(&s.from_client) == 0,
        "what was pipelined after STARTTLS is dropped");
 
-    start("");
-    s.tls = TLS_ACTIVE;
+    start_tls("", TLS_ACTIVE, 1);
     server("220 s\r\n");
     clients("STARTTLS\r\n");
     is_str(take(&s.to_client), "220 s\r\n503 5.5.1 TLS already active\r\n",
@@ -524,23 +535,17 @@ static void tls_levels(void)
 
     /* After STARTTLS the fresh server's greeting: hidden when 2xx; a
      * refusal is shown and stands for the reply to the next command. */
-    start("");
-    s.tls = TLS_ACTIVE;
-    s.hide_greeting_2xx = 1;
+    after_starttls();
     clients("EHLO c\r\n");
     server("220 fresh\r\n250 s\r\n");
     is_str(take(&s.to_client), "250 s\r\n", "2xx fresh greeting hidden");
-    start("");
-    s.tls = TLS_ACTIVE;
-    s.hide_greeting_2xx = 1;
+    after_starttls();
     server("554 no\r\n");
     is_str(take(&s.to_client), "554 no\r\n", "a refusing one is shown");
     clients("EHLO c\r\nQUIT\r\n");
     is_str(take(&s.to_server), "QUIT\r\n",
            "it answered the next command, which goes no further");
-    start("");
-    s.tls = TLS_ACTIVE;
-    s.hide_greeting_2xx = 1;
+    after_starttls();
     clients("EHLO c\r\nQUIT\r\n");
     server("421 bye\r\n503 no EHLO\r\n221 bye\r\n");
     is_str(take(&s.to_client), "421 bye\r\n221 bye\r\n",

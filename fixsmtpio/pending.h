@@ -1,0 +1,65 @@
+/* Between the two sides of a session (requests.c, the client's; replies.c,
+ * the server's): the queue of requests waiting for their replies, in which
+ * fixsmtpio's own replies wait for their turn too, and the output and the
+ * debug log both sides write to. Internal to the session's files. */
+#ifndef PENDING_H
+#define PENDING_H
+
+#include <stddef.h>
+
+#include "session.h"
+
+/* A queued reply of fixsmtpio's own is an index into local_text. */
+enum local_reply {
+    LOCAL_TOO_LONG,
+    LOCAL_NUL,
+    LOCAL_CR,
+    LOCAL_BDAT_SYNTAX,
+    LOCAL_BDAT_UNOFFERED,
+    LOCAL_TLS_UNOFFERED,
+    LOCAL_TLS_TWICE,
+    LOCAL_TLS_READY,
+    LOCAL_TLS_UNAVAILABLE,
+    LOCAL_TLS_FIRST
+};
+extern const char *const local_text[];
+
+/* A free slot at the end of the queue, zeroed; NULL when it is full. */
+struct request *queue_push(struct session *s);
+struct request queue_pop(struct session *s);
+/* A request that goes to the server, with the rules of its verb. */
+struct request *queue_server(struct session *s, enum request_kind kind,
+                             const char *verb, size_t len);
+/* A reply of fixsmtpio's own, to go out in its turn. */
+void queue_local(struct session *s, enum local_reply which);
+/* Sends fixsmtpio's own replies whose turn has come. */
+void flush_local_now(struct session *s);
+static inline void flush_local(struct session *s)
+{
+    if (s->qlen && s->queue[s->qhead].kind >= REQ_LOCAL)
+        flush_local_now(s);
+}
+
+/* Appends a and b and CR LF to ob in one go; the caller made room. */
+void put_line(struct outbuf *ob, const char *a, size_t alen, const char *b,
+              size_t blen);
+/* A line to the client, logged. */
+void to_client(struct session *s, const char *line, size_t len);
+
+/* FIXSMTPIODEBUG: one line per step, printable, cut short when long. */
+void debug_print(char step, const char *p1, size_t len1, const char *p2,
+                 size_t len2);
+static inline void debug2(struct session *s, char step, const char *p1,
+                          size_t len1, const char *p2, size_t len2)
+{
+    if (s->debug)
+        debug_print(step, p1, len1, p2, len2);
+}
+static inline void debug(struct session *s, char step, const char *p,
+                         size_t len)
+{
+    if (s->debug)
+        debug_print(step, "", 0, p, len);
+}
+
+#endif
