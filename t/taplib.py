@@ -200,7 +200,15 @@ class TCPServer:
 
     def __init__(self, argv, env=None, limit=None, name="server"):
         self.log = os.path.join(TMP, name + ".log")
-        cmd = ["tcpserver", "-1", "-v", "-HR", "-l0"]
+        # tcpserver's default backlog is 20. When more connections than
+        # that come at once (t/0921 opens 64) and tcpserver is slow to
+        # accept on a busy machine, the kernel answers the rest with SYN
+        # cookies, and a cookie's ACK that finds the accept queue full is
+        # dropped with nothing kept to resend the SYN-ACK: the client
+        # thinks it is connected and waits for a greeting that never
+        # comes. A backlog above any burst a test makes keeps them all.
+        cmd = ["tcpserver", "-1", "-v", "-HR", "-l0", "-b",
+               str(max(256, 2 * (limit or 0)))]
         if limit:
             cmd += ["-c", str(limit)]
         cmd += ["127.0.0.1", "0"] + list(argv)
