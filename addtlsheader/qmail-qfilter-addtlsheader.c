@@ -12,6 +12,7 @@
 
 #include "die.h"
 #include "exitcodes.h"
+#include "handoff.h"
 #include "tlsheader.h"
 
 static char buf[65536];
@@ -68,8 +69,8 @@ static int build_header(char *header)
     struct tlsheader_info info = {
         .protocol = getenv("SSL_PROTOCOL"),
         .cipher = getenv("SSL_CIPHER"),
-        .user = getenv("AUTHUP_USER"),
-        .fixsmtpio = getenv("FIXSMTPIOTLS") != NULL,
+        .user = getenv(HANDOFF_USER),
+        .fixsmtpio = getenv(HANDOFF_TLS) != NULL,
     };
     time_t now = time(NULL);
     struct tm tm;

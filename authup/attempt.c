@@ -11,6 +11,7 @@
 #include "attempt.h"
 #include "die.h"
 #include "exitcodes.h"
+#include "handoff.h"
 #include "safetext.h"
 #include "wipe.h"
 
@@ -75,17 +76,10 @@ run_child(char **argv, int fd3, int mark, const char *user, const char *helo)
     } else if (dup2(fd3, 3) < 0) {
         _exit(EXIT_TEMP);
     }
-    if (setenv("AUTHUP_USER", user, 1) < 0 ||
-        (helo && setenv("AUTHUP_HELO", helo, 1) < 0))
+    if (setenv(HANDOFF_USER, user, 1) < 0 ||
+        (helo && setenv(HANDOFF_HELO, helo, 1) < 0) ||
+        (mark >= 0 && handoff_pass_mark(mark) < 0))
         _exit(EXIT_TEMP);
-    if (mark >= 0) {
-        /* Above fd 3, and inherited through every exec. */
-        int fd = fcntl(mark, F_DUPFD, 4);
-        char num[16];
-        snprintf(num, sizeof num, "%d", fd);
-        if (fd < 0 || setenv("AUTHUP_SESSIONFD", num, 1) < 0)
-            _exit(EXIT_TEMP);
-    }
     execvp(argv[0], argv);
     warn_sys("run", argv[0]);
     _exit(EXIT_TEMP);
@@ -140,7 +134,7 @@ struct outcome attempt_run(const struct config *cfg, struct conn *c,
         return o;
     }
     int mark[2] = {-1, -1};
-    if (cfg->proto == PROTO_SMTP && pipe2(mark, O_CLOEXEC | O_NONBLOCK) < 0)
+    if (cfg->proto == PROTO_SMTP && handoff_mark_pipe(mark) < 0)
         mark[0] = mark[1] = -1;
     pid_t pid = fork();
     if (pid == 0)
@@ -165,11 +159,8 @@ struct outcome attempt_run(const struct config *cfg, struct conn *c,
                                               : VERDICT_EXITED;
         }
     }
-    if (mark[0] >= 0) {
-        char byte;
-        o.session = read(mark[0], &byte, 1) == 1;
-        close(mark[0]);
-    }
+    if (mark[0] >= 0)
+        o.session = handoff_marked(mark[0]);
     conn_resume(c);
     log_attempt(cfg, user, ulen, &o);
     wipe(user, sizeof user);

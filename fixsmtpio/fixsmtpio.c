@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "control.h"
 #include "die.h"
 #include "exitcodes.h"
+#include "handoff.h"
 #include "relay.h"
 #include "rulefile.h"
 #include "starttls.h"
@@ -25,7 +25,7 @@
 __attribute__((noreturn, format(printf, 2, 3))) static void
 die_setup(int code, const char *fmt, ...)
 {
-    if (!getenv("AUTHUP_USER")) {
+    if (!getenv(HANDOFF_USER)) {
         static const char msg[] = "421 4.3.0 unable to read controls\r\n";
         ssize_t w = write(1, msg, sizeof msg - 1);
         (void)w;
@@ -111,40 +111,12 @@ static void read_rules(struct ruleset *set)
  * next command (MAIL, after the 235) finds a server that has seen EHLO. */
 static void keep_authup_helo(struct session *s)
 {
-    const char *helo = getenv("AUTHUP_HELO");
-    if (!getenv("AUTHUP_USER") || !helo || !*helo)
-        return;
-    size_t len = strlen(helo);
-    int valid = len >= 4 && len <= 510 &&
-                (strncasecmp(helo, "EHLO", 4) == 0 ||
-                 strncasecmp(helo, "HELO", 4) == 0) &&
-                (len == 4 || helo[4] == ' ');
-    for (size_t i = 0; valid && i < len; i++)
-        valid = (unsigned char)helo[i] >= 0x20 && helo[i] != 0x7f;
-    if (!valid) {
-        warn_msg("AUTHUP_HELO is not an EHLO or HELO line: ignored");
-        return;
-    }
-    session_keep_helo(s, NULL, 0, helo, len);
-}
-
-/* Under authup: tells it, through the pipe named by AUTHUP_SESSIONFD, that
- * the session starts, so that authup takes the exit code that follows for
- * the session's (1 is then not "wrong password"). The descriptor is closed
- * before the server starts: the server never holds it. */
-static void mark_session(void)
-{
-    const char *s = getenv("AUTHUP_SESSIONFD");
-    if (!s)
-        return;
-    char *end;
-    long fd = strtol(s, &end, 10);
-    unsetenv("AUTHUP_SESSIONFD");
-    if (!*s || *end || fd < 3 || fd > 65535)
-        return;
-    ssize_t w = write((int)fd, "s", 1);
-    (void)w;
-    close((int)fd);
+    int bad;
+    const char *helo = handoff_helo(&bad);
+    if (bad)
+        warn_msg(HANDOFF_HELO " is not an EHLO or HELO line: ignored");
+    if (helo)
+        session_keep_helo(s, NULL, 0, helo, strlen(helo));
 }
 
 int main(int argc, char **argv)
@@ -152,8 +124,9 @@ int main(int argc, char **argv)
     progname = "fixsmtpio";
     if (argc < 2)
         die_usage("prog [arg ...]");
-    if (getenv("NOFIXSMTPIO")) {
-        mark_session(); /* under authup, the session is the server's now */
+    if (getenv(HANDOFF_NOFIXSMTPIO)) {
+        /* Under authup, the session is the server's now. */
+        handoff_mark_session();
         execvp(argv[1], argv + 1);
         die_sys(EXIT_TEMP, "run", argv[1]);
     }
@@ -175,7 +148,7 @@ int main(int argc, char **argv)
                                  .tls_available = tls.env.available,
                                  .offer_starttls = tls.env.available &&
                                                    level != TLS_ACTIVE &&
-                                                   !getenv("AUTHUP_USER"),
+                                                   !getenv(HANDOFF_USER),
                                  .debug = getenv("FIXSMTPIODEBUG") != NULL};
     struct session s;
     if (session_init(&s, &cfg) < 0)
@@ -183,7 +156,7 @@ int main(int argc, char **argv)
 
     keep_authup_helo(&s);
 
-    mark_session();
+    handoff_mark_session();
     struct relay r = {.s = &s,
                       .client_in = 0,
                       .client_out = 1,

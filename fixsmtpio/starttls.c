@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "die.h"
+#include "handoff.h"
 #include "starttls.h"
 
 enum tls_level starttls_setup(struct starttls *t)
@@ -29,7 +30,7 @@ int starttls_switch(struct relay *r)
         warn_msg("unable to start TLS: %s", ucspitls_strerror(st));
         return -1;
     }
-    if (setenv("FIXSMTPIOTLS", "1", 1) < 0)
+    if (setenv(HANDOFF_TLS, "1", 1) < 0)
         die_nomem(); /* the TLS pipes are fds 0 and 1 now: tlsenv_start */
 
     /* RFC 3207 4.2: nothing from before TLS survives. The server that saw
