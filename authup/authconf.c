@@ -17,18 +17,12 @@ static const char usage[] = "[-t tries] smtp|pop3 checkpassword prog [arg ...]";
 
 static void read_greeting(struct config *cfg)
 {
-    char name[32];
-    strcpy(name, cfg->proto == PROTO_SMTP ? "smtpgreeting" : "pop3greeting");
-    int r = control_readline(name, cfg->greeting, sizeof cfg->greeting);
-    if (r == 0)
-        r = control_readline("me", cfg->greeting, sizeof cfg->greeting);
-    if (r < 0)
-        die_msg(EXIT_TEMP, "unable to read %s/%s or me: %s", control_dir(),
-                name, strerror(errno));
-    if (r == 0)
-        die_msg(EXIT_TEMP,
-                "neither %s/%s nor %s/me exists: create one naming this host",
-                control_dir(), name, control_dir());
+    char why[512];
+    if (control_greeting(cfg->proto == PROTO_SMTP ? "smtpgreeting"
+                                                  : "pop3greeting",
+                         cfg->greeting, sizeof cfg->greeting, why,
+                         sizeof why) <= 0)
+        die_msg(EXIT_TEMP, "%s", why);
 }
 
 /* Whether a capability line names something authup advertises itself. */

@@ -27,15 +27,11 @@ int main(int argc, char **argv)
     struct conn c;
     if (conn_init(&c, cfg.timeout_ms) < 0)
         die_nomem();
-    if (c.tls.odd_value)
-        warn_msg("UCSPITLS is not '', '!' or '-': offering TLS");
-    if ((c.tls.level == TLS_OFFERED || c.tls.level == TLS_REQUIRED) &&
-        !c.tls.available)
-        warn_msg("UCSPITLS is set but SSLCTLFD, SSLREADFD or SSLWRITEFD is "
-                 "not: run authup under a UCSPI-TLS server such as "
-                 "ucspitlsd; %s",
-                 c.tls.level == TLS_REQUIRED ? "no one can authenticate"
-                                             : "TLS is not offered");
+    char msg[2][TLSENV_MSG];
+    int n = tlsenv_complaints(&c.tls, "authup", "no one can authenticate",
+                              msg);
+    for (int i = 0; i < n; i++)
+        warn_msg("%s", msg[i]);
     int code =
         cfg.proto == PROTO_SMTP ? smtp_serve(&cfg, &c) : pop3_serve(&cfg, &c);
     conn_free(&c);

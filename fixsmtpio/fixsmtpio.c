@@ -40,17 +40,9 @@ die_setup(int code, const char *fmt, ...)
 
 static void read_greeting(char *greeting, size_t size)
 {
-    int r = control_readline("smtpgreeting", greeting, size);
-    if (r == 0)
-        r = control_readline("me", greeting, size);
-    if (r < 0)
-        die_setup(EXIT_TEMP, "unable to read %s/smtpgreeting or me: %s",
-                  control_dir(), strerror(errno));
-    if (r == 0)
-        die_setup(EXIT_TEMP,
-                  "neither %s/smtpgreeting nor %s/me exists: create one "
-                  "naming this host",
-                  control_dir(), control_dir());
+    char why[512];
+    if (control_greeting("smtpgreeting", greeting, size, why, sizeof why) <= 0)
+        die_setup(EXIT_TEMP, "%s", why);
 }
 
 /* The server usually reads the same control/timeoutsmtpd and says its own

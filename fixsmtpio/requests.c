@@ -7,6 +7,7 @@
 
 #include "ascii.h"
 #include "bdat.h"
+#include "command.h"
 #include "pending.h"
 #include "session.h"
 
@@ -105,14 +106,14 @@ static int allowed_before_tls(enum verb v)
 
 static void command(struct session *s, const char *line, size_t len)
 {
-    size_t wlen = 0;
-    while (wlen < len && line[wlen] != ' ')
-        wlen++;
+    struct command cmd;
+    int nul = command_split(line, len, &cmd) < 0;
+    size_t wlen = cmd.verblen;
     enum verb verb = classify(line, wlen);
     int auth = verb == VERB_AUTH;
     size_t shown = auth ? auth_shown(line, len) : len;
     debug(s, '1', line, shown);
-    if (memchr(line, 0, len)) {
+    if (nul) {
         queue_local(s, LOCAL_NUL);
         return;
     }

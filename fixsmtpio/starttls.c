@@ -9,16 +9,12 @@
 enum tls_level starttls_setup(struct starttls *t)
 {
     tlsenv_setup(&t->env);
-    enum tls_level tls = t->env.level;
-    if (t->env.odd_value)
-        warn_msg("UCSPITLS is not '', '!' or '-': offering TLS");
-    if ((tls == TLS_OFFERED || tls == TLS_REQUIRED) && !t->env.available)
-        warn_msg("UCSPITLS is set but SSLCTLFD, SSLREADFD or SSLWRITEFD is "
-                 "not: run fixsmtpio under a UCSPI-TLS server such as "
-                 "ucspitlsd; STARTTLS is %s",
-                 tls == TLS_REQUIRED ? "required and will fail"
-                                     : "not offered");
-    return tls;
+    char msg[2][TLSENV_MSG];
+    int n = tlsenv_complaints(&t->env, "fixsmtpio",
+                              "STARTTLS is required and will fail", msg);
+    for (int i = 0; i < n; i++)
+        warn_msg("%s", msg[i]);
+    return t->env.level;
 }
 
 int starttls_switch(struct relay *r)

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "number.h"
 
 const char *control_dir(void)
 {
@@ -97,20 +99,33 @@ int control_readulong(const char *name, unsigned long *value, unsigned long def)
     int r = control_readline(name, line, sizeof line);
     if (r <= 0)
         return r;
-    char *p = line;
+    const char *p = line;
     while (*p == ' ' || *p == '\t')
         p++;
-    if (*p < '0' || *p > '9') {
+    if (number_scan(p, ULONG_MAX, value) < 0) {
+        *value = def;
         errno = EINVAL;
         return -1;
     }
-    errno = 0;
-    char *end;
-    unsigned long v = strtoul(p, &end, 10);
-    if (errno || *end) {
-        errno = EINVAL;
-        return -1;
-    }
-    *value = v;
     return 1;
+}
+
+int control_greeting(const char *name, char *out, size_t size, char *why,
+                     size_t whysize)
+{
+    int r = control_readline(name, out, size);
+    if (r == 0)
+        r = control_readline("me", out, size);
+    if (r < 0) {
+        int saved = errno;
+        snprintf(why, whysize, "unable to read %s/%s or me: %s", control_dir(),
+                 name, strerror(saved));
+        errno = saved;
+    } else if (r == 0) {
+        snprintf(why, whysize,
+                 "neither %s/%s nor %s/me exists: create one naming this "
+                 "host",
+                 control_dir(), name, control_dir());
+    }
+    return r;
 }

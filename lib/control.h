@@ -24,6 +24,12 @@ int control_path(char *out, size_t size, const char *name);
  * Returns 1 when read, 0 when the file does not exist, -1 on error (errno;
  * E2BIG when the line does not fit). An empty first line counts as read. */
 int control_readline(const char *name, char *out, size_t size);
+/* The name a greeting says, as qmail-smtpd and qmail-popup find it: the
+ * first line of name (smtpgreeting, pop3greeting), else of me. 1 read; 0
+ * when neither exists and -1 on error (errno), with a message naming the
+ * files and what to do in why, for the caller to die with. */
+int control_greeting(const char *name, char *out, size_t size, char *why,
+                     size_t whysize);
 /* A non-negative decimal number from the first line. 1 read, 0 missing
  * (value set to def), -1 on error (errno EINVAL when it is not a number). */
 int control_readulong(const char *name, unsigned long *value,

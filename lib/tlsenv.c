@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,4 +65,22 @@ enum ucspitls_status tlsenv_start(struct tlsenv *t, int64_t deadline)
     t->u.wfd = 1;
     t->level = TLS_ACTIVE;
     return UCSPITLS_OK;
+}
+
+int tlsenv_complaints(const struct tlsenv *t, const char *prog,
+                      const char *required_fails, char msg[2][TLSENV_MSG])
+{
+    int n = 0;
+    if (t->odd_value)
+        snprintf(msg[n++], TLSENV_MSG,
+                 "UCSPITLS is not '', '!' or '-': offering TLS");
+    if ((t->level == TLS_OFFERED || t->level == TLS_REQUIRED) &&
+        !t->available)
+        snprintf(msg[n++], TLSENV_MSG,
+                 "UCSPITLS is set but SSLCTLFD, SSLREADFD or SSLWRITEFD is "
+                 "not: run %s under a UCSPI-TLS server such as ucspitlsd; %s",
+                 prog,
+                 t->level == TLS_REQUIRED ? required_fails
+                                          : "TLS is not offered");
+    return n;
 }

@@ -39,6 +39,13 @@ struct tlsenv {
  * UCSPI-TLS server's TLS process ends. */
 void tlsenv_setup(struct tlsenv *t);
 
+/* What is odd about the setup, for the program to warn about: at most two
+ * messages into msg (each up to TLSENV_MSG bytes), for prog (its name) and
+ * what fails when TLS is required but cannot start. Returns how many. */
+#define TLSENV_MSG 300
+int tlsenv_complaints(const struct tlsenv *t, const char *prog,
+                      const char *required_fails, char msg[2][TLSENV_MSG]);
+
 /* Starts TLS on the client connection: writes "Y", reads the variables
  * (until deadline, clock_ms()), closes the control socket and puts the
  * variables into the environment; then descriptors 0 and 1, the plaintext

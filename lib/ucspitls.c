@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "number.h"
 #include "ucspitls.h"
 
 static const char s6_sni[] = "SSL_TLS_SNI_SERVERNAME";
@@ -18,18 +19,8 @@ static const char sni[] = "SSL_TLS_SNI";
  * never to be made close-on-exec). */
 static int env_fd(const char *name)
 {
-    const char *s = getenv(name);
-    if (!s || !*s)
-        return -1;
-    long fd = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        fd = fd * 10 + (*s - '0');
-        if (fd > INT_MAX)
-            return -1;
-    }
-    if (fd < 3)
+    unsigned long fd;
+    if (number_scan(getenv(name), INT_MAX, &fd) < 0 || fd < 3)
         return -1;
     int flags = fcntl((int)fd, F_GETFD);
     if (flags < 0)

@@ -4,27 +4,7 @@
 #include <unistd.h>
 
 #include "config.h"
-
-/* A decimal number in [min, max], digits only. 0, or -1. */
-static int number(const char *s, unsigned long min, unsigned long max,
-                  unsigned long *out)
-{
-    unsigned long v = 0;
-    if (!*s)
-        return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (max - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    if (v < min)
-        return -1;
-    *out = v;
-    return 0;
-}
+#include "number.h"
 
 int config_options(struct config *c, int argc, char **argv)
 {
@@ -41,7 +21,7 @@ int config_options(struct config *c, int argc, char **argv)
             break;
         case 'h':
         case 't':
-            if (number(optarg, 1, TIMEOUT_SECONDS_MAX, &v) < 0)
+            if (number_scan(optarg, TIMEOUT_SECONDS_MAX, &v) < 0 || v == 0)
                 return -1;
             if (opt == 'h')
                 c->handshake_ms = (int64_t)v * 1000;
@@ -89,7 +69,7 @@ static int id(char *const *envp, const char *name, const char *alias,
     if (!v)
         return 0;
     /* (uid_t)-1 means "unchanged" to setreuid(2), never a real id. */
-    if (number(v, 0, 4294967294UL, out) < 0) {
+    if (number_scan(v, 4294967294UL, out) < 0) {
         snprintf(err, errsize, "unable to parse %s: not a number: %.32s", used,
                  v);
         return -1;

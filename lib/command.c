@@ -14,15 +14,13 @@ size_t command_chomp(const char *line, size_t len)
 
 int command_split(const char *line, size_t len, struct command *cmd)
 {
-    if (memchr(line, 0, len))
-        return -1;
     const char *sp = memchr(line, ' ', len);
     cmd->verb = line;
     cmd->verblen = sp ? (size_t)(sp - line) : len;
     cmd->has_arg = sp != NULL;
     cmd->arg = sp ? sp + 1 : line + len;
     cmd->arglen = sp ? len - cmd->verblen - 1 : 0;
-    return 0;
+    return memchr(line, 0, len) ? -1 : 0;
 }
 
 int command_find(const struct command *cmd, const char *const names[])

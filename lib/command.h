@@ -1,5 +1,6 @@
 /* One command line of SMTP or POP3, split into its verb and argument, and
- * the verb found in a protocol's table. Pure, for tests and fuzzing. */
+ * the verb found in a protocol's table: authup's and fixsmtpio's. Pure, for
+ * tests and fuzzing. */
 #ifndef COMMAND_H
 #define COMMAND_H
 
@@ -14,7 +15,8 @@ struct command {
 };
 
 /* Splits line[0..len) (its CR LF or LF already removed). Returns -1 when
- * the line holds a NUL (which no command may), else 0. */
+ * the line holds a NUL (which no command may), else 0; cmd is filled
+ * either way. */
 int command_split(const char *line, size_t len, struct command *cmd);
 
 /* The index of cmd's verb in names (a NULL-terminated list of upper-case
