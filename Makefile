@@ -89,6 +89,13 @@ BENCH := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 all: $(BINS) $(UNITS) $(HELPERS) $(BENCH)
 
+# The objects pattern rules make on the way to a unit test, a helper, a
+# benchmark peer or a fuzz target would be deleted as intermediates and
+# made again by the next make: they are kept, so that a second make does
+# nothing.
+.SECONDARY: $(patsubst %.c,$(B)/%.o,$(wildcard t/unit/*.c t/helpers/*.c \
+	bench/*.c fuzz/*.c))
+
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -116,6 +123,9 @@ $(B)/bench/%: $(B)/bench/%.o $(SUITE_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
+# prove runs every test the same way, unit or integration: the unit tests
+# (built in the build folder) through two-line wrappers in t/, which take
+# their place in the order of t/ and run the build that BUILD names.
 check: all
 	SANITIZE=$(SANITIZE) BUILD=$(abspath $(B)) prove -r $(PROVE_FLAGS) t/
 
@@ -146,8 +156,13 @@ install: $(BINS)
 		install -m $$m $$f $(DESTDIR)$(SHAREDIR)/$$f || exit 1; \
 	done
 
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz $(B)
 
 # Fuzz targets (fuzz/*.c): clang's libFuzzer with ASan+UBSan, built in
 # build-fuzz/. `make fuzz` runs each for FUZZ_SECONDS from its seed corpus
@@ -168,7 +183,8 @@ fuzz:
 	$(MAKE) FUZZ=1 fuzzers
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tools/fuzz build-fuzz
 
-.PHONY: all check check-corpus check-valgrind install clean fuzz fuzzers
+.PHONY: all check check-corpus check-valgrind install uninstall clean fuzz \
+	fuzzers
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
