@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import mail_setup, table
+from benchlib import mail_setup, stop, table, tcpserver
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
@@ -43,15 +43,10 @@ AUTH = base64.b64encode(b"\0bench\0bench password")
 
 class Server:
     def __init__(self, argv):
-        self.p = subprocess.Popen(["tcpserver", "-1", "-HR", "-l0",
-                                   "127.0.0.1", "0"] + argv, env=ENV,
-                                  stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL)
-        self.port = int(self.p.stdout.readline())
+        self.p, self.port = tcpserver(argv, ENV)
 
     def stop(self):
-        self.p.terminate()
-        self.p.wait()
+        stop(self.p)
 
 
 def session(port, auth):

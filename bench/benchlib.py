@@ -1,7 +1,9 @@
-"""The one table format of the benchmarks. Each script prints its figures
-with table(); when BENCH_ROWS names a file (bench/run sets it), the rows
-are also appended to it, tab-separated, so that bench/run can print every
-figure of every script in one table."""
+"""What the benchmarks share: the one table format (each script prints its
+figures with table(); when BENCH_ROWS names a file, as bench/run sets it,
+the rows are also appended to it, tab-separated, so that bench/run can
+print every figure of every script in one table), the servers they start
+(tcpserver, stunnel) and stop, the TLS client, the scratch directory, the
+process tree, and running the sides in turn or clients in parallel."""
 
 import multiprocessing
 import os
@@ -79,6 +81,89 @@ def stop_all():
             p.wait()
 
 
+TMP = None
+
+
+def workdir():
+    """The run's scratch directory (made at the first call); cleanup()
+    removes it."""
+    global TMP
+    if TMP is None:
+        TMP = tempfile.mkdtemp(prefix="bench.")
+    return TMP
+
+
+def cleanup():
+    """Stops every server spawn() started and removes the scratch
+    directory."""
+    stop_all()
+    if TMP is not None:
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
+def stop(p):
+    """Ends one process group spawn() started."""
+    if p.poll() is None:
+        os.killpg(p.pid, signal.SIGTERM)
+    p.wait(10)
+
+
+def tcpserver(argv, env, limit=200):
+    """tcpserver on 127.0.0.1 (no lookups, a backlog above any burst)
+    running argv: (process, port)."""
+    p = spawn(["tcpserver", "-1", "-HR", "-l0", "-b", "256", "-c",
+               str(limit), "127.0.0.1", "0"] + argv, env,
+              stdout=subprocess.PIPE)
+    return p, int(p.stdout.readline())
+
+
+def stunnel(binary, name, app, app_name, cert, starttls, daemon, env):
+    """Debian's stunnel4 with cert, TLS 1.3, TLS_AES_256_GCM_SHA384 and
+    X25519, running app for each connection: as its daemon, or started per
+    connection by tcpserver (inetd mode). (process, port)."""
+    conf = os.path.join(workdir(), name + ".conf")
+    port = free_port() if daemon else 0
+    with open(conf, "w") as fh:
+        # inetd mode takes the service's options in the global section:
+        # one service, on fds 0 and 1.
+        fh.write("pid =\ndebug = 3\nsyslog = no\n")
+        if daemon:
+            fh.write("foreground = yes\n[bench]\n"
+                     "accept = 127.0.0.1:%d\n" % port)
+        fh.write("exec = %s\nexecArgs = %s\ncert = %s\nkey = %s\n"
+                 "sslVersionMin = TLSv1.3\n"
+                 "ciphersuites = TLS_AES_256_GCM_SHA384\n"
+                 "curves = X25519\n" % (app, app_name, cert.cert, cert.key))
+        if starttls:
+            fh.write("protocol = smtp\n")
+    if not daemon:
+        return tcpserver([binary, conf], env)
+    p = spawn([binary, conf], env)
+    wait_port(port)
+    return p, port
+
+
+def descendants(root):
+    """pid -> comm of every process under root."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as fh:
+                    st = fh.read()
+            except OSError:
+                continue
+            comm = st[st.index("(") + 1:st.rindex(")")]
+            ppid = int(st[st.rindex(")") + 2:].split()[1])
+            kids.setdefault(ppid, []).append((int(d), comm))
+    out, todo = {}, [root]
+    while todo:
+        for pid, comm in kids.get(todo.pop(), []):
+            out[pid] = comm
+            todo.append(pid)
+    return out
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -105,6 +190,17 @@ def tls13_client():
     ctx.verify_mode = ssl.CERT_NONE
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     return ctx
+
+
+CTX = None
+
+
+def context():
+    """The one tls13_client() context of a run (its session cache shared)."""
+    global CTX
+    if CTX is None:
+        CTX = tls13_client()
+    return CTX
 
 
 def best(fns, rounds):

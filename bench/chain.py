@@ -31,7 +31,8 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 sys.path.insert(0, os.path.join(TOP, "t"))
-from benchlib import mail_setup, table  # noqa: E402
+from benchlib import (descendants, mail_setup, stop, table,  # noqa: E402
+                      tcpserver)
 from tlsfixture import make_ca, make_cert  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -54,15 +55,10 @@ AUTH = base64.b64encode(b"\0bench\0bench password")
 
 class Server:
     def __init__(self, argv):
-        self.p = subprocess.Popen(["tcpserver", "-1", "-HR", "-l0", "-c",
-                                   "100", "127.0.0.1", "0"] + argv, env=ENV,
-                                  stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL)
-        self.port = int(self.p.stdout.readline())
+        self.p, self.port = tcpserver(argv, ENV, limit=100)
 
     def stop(self):
-        self.p.terminate()
-        self.p.wait()
+        stop(self.p)
 
 
 class Client:
@@ -121,23 +117,6 @@ def rate(srv, tls):
     for _ in range(N):
         session(srv.port, tls)
     return N / (time.perf_counter() - t0)
-
-
-def descendants(root):
-    kids = {}
-    for d in os.listdir("/proc"):
-        try:
-            with open("/proc/%s/stat" % d) as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            kids.setdefault(ppid, []).append(int(d))
-        except (OSError, ValueError, IndexError):
-            pass
-    out, todo = [], [root]
-    while todo:
-        for k in kids.get(todo.pop(), []):
-            out.append(k)
-            todo.append(k)
-    return out
 
 
 def rollup(pid):

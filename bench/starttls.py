@@ -40,16 +40,14 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 sys.path.insert(0, os.path.join(TOP, "t"))
 from tlsfixture import make_ca, make_cert  # noqa: E402
-from benchlib import (best, free_port, in_parallel,  # noqa: E402
-                      spawn, stop_all, table, tls13_client,
-                      wait_port)
+from benchlib import (best, cleanup, context, in_parallel,  # noqa: E402
+                      stunnel, table, tcpserver, workdir)
 
 QUICK = "--quick" in sys.argv
 UCSPITLSD = os.path.join(BUILD, "bin", "ucspitlsd")
@@ -66,20 +64,6 @@ STUNNEL_WAIT = 0.2  # its RFC 2487 detection, per connection
 BODY = b"Subject: bench\r\n\r\n" + b"".join(
     b"%076d\r\n" % i for i in range(131)) + b".\r\n"  # 10 KiB
 
-TMP = tempfile.mkdtemp(prefix="bench.")
-
-
-def cleanup():
-    stop_all()
-    shutil.rmtree(TMP, ignore_errors=True)
-
-
-def tcpserver(argv, env):
-    p = spawn(["tcpserver", "-1", "-HR", "-l0", "-c", "100", "127.0.0.1",
-               "0"] + argv, env, stdout=subprocess.PIPE)
-    return p, int(p.stdout.readline())
-
-
 class Server:
     """One of the chains under test, listening on 127.0.0.1."""
 
@@ -93,42 +77,14 @@ class Server:
                 [UCSPITLSD] + (["-i"] if implicit else []) +
                 [FIXSMTPIO, SERVER], env)
         else:
-            daemon = kind == "stunnel"
-            conf = os.path.join(TMP, "%s-%d.conf" % (kind, implicit))
-            port = free_port()
-            with open(conf, "w") as fh:
-                # inetd mode takes the service's options in the global
-                # section: one service, on fds 0 and 1.
-                fh.write("pid =\ndebug = 3\nsyslog = no\n")
-                if daemon:
-                    fh.write("foreground = yes\n[bench]\n"
-                             "accept = 127.0.0.1:%d\n" % port)
-                fh.write("exec = %s\nexecArgs = fastsmtpd\ncert = %s\n"
-                         "key = %s\nsslVersionMin = TLSv1.3\n"
-                         "ciphersuites = TLS_AES_256_GCM_SHA384\n"
-                         "curves = X25519\n" % (SERVER, cert.cert, cert.key))
-                if not implicit:
-                    fh.write("protocol = smtp\n")
-            if daemon:
-                self.proc, self.port = spawn([STUNNEL, conf], env), port
-                wait_port(port)
-            else:
-                self.proc, self.port = tcpserver([STUNNEL, conf], env)
+            self.proc, self.port = stunnel(
+                STUNNEL, "%s-%d" % (kind, implicit), SERVER, "fastsmtpd",
+                cert, not implicit, kind == "stunnel", env)
         session(self.port, implicit)  # warm the caches
 
     def stop(self):
         os.killpg(self.proc.pid, signal.SIGTERM)
         self.proc.wait(10)
-
-
-CTX = None
-
-
-def context():
-    global CTX
-    if CTX is None:
-        CTX = tls13_client()
-    return CTX
 
 
 def reply(sock, code):
@@ -213,13 +169,13 @@ def main():
     for path in (UCSPITLSD, FIXSMTPIO, SERVER):
         if not os.access(path, os.X_OK):
             sys.exit("bench: %s is missing: run make first" % path)
-    ctl = os.path.join(TMP, "control")
+    ctl = os.path.join(workdir(), "control")
     os.makedirs(ctl)
     with open(os.path.join(ctl, "me"), "w") as fh:
         fh.write("bench.example\n")
     shutil.copy(os.path.join(TOP, "examples", "fixsmtpio"), ctl)
-    ca = make_ca(TMP)
-    cert = make_cert(TMP, "rsa", ca, dns=["bench.example"])
+    ca = make_ca(workdir())
+    cert = make_cert(workdir(), "rsa", ca, dns=["bench.example"])
     rows, failed = [], False
 
     def row(label, value, target="", ok=True):

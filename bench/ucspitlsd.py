@@ -34,15 +34,13 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 sys.path.insert(0, os.path.join(TOP, "t"))
-from benchlib import (best, free_port, in_parallel,  # noqa: E402
-                      spawn, stop_all, table, tls13_client,
-                      wait_port)
+from benchlib import (best, cleanup, context, descendants,  # noqa: E402
+                      in_parallel, stunnel, table, tcpserver, workdir)
 from tlsfixture import make_ca, make_cert  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -59,14 +57,6 @@ BULK = (32 if QUICK else 256) << 20
 OPEN = 20
 MIB = 1 << 20
 
-TMP = tempfile.mkdtemp(prefix="bench.")
-
-
-def cleanup():
-    stop_all()
-    shutil.rmtree(TMP, ignore_errors=True)
-
-
 class Server:
     """One of the servers under test, listening on 127.0.0.1."""
 
@@ -77,51 +67,16 @@ class Server:
             env.update(CERTFILE=cert.cert, KEYFILE=cert.key,
                        CIPHERS=PRIORITY, **(extra_env or {}))
             argv = [UCSPITLSD] + ([] if starttls else ["-i"]) + [APP]
-            self.proc = spawn(["tcpserver", "-1", "-HR", "-l0", "-c", "200",
-                               "127.0.0.1", "0"] + argv, env,
-                              stdout=subprocess.PIPE)
-            self.port = int(self.proc.stdout.readline())
+            self.proc, self.port = tcpserver(argv, env)
         else:
-            daemon = kind == "stunnel"
-            self.port = free_port() if daemon else 0
-            conf = os.path.join(TMP, "%s-%s-%d.conf" % (kind, cert.name,
-                                                        starttls))
-            with open(conf, "w") as fh:
-                # inetd mode takes the service's options in the global
-                # section: one service, on fds 0 and 1.
-                fh.write("pid =\ndebug = 3\nsyslog = no\n")
-                if daemon:
-                    fh.write("foreground = yes\n[bench]\n"
-                             "accept = 127.0.0.1:%d\n" % self.port)
-                fh.write("exec = %s\nexecArgs = tlsecho\ncert = %s\nkey = %s\n"
-                         "sslVersionMin = TLSv1.3\n"
-                         "ciphersuites = TLS_AES_256_GCM_SHA384\n"
-                         "curves = X25519\n" % (APP, cert.cert, cert.key))
-                if starttls:
-                    fh.write("protocol = smtp\n")
-            if daemon:
-                self.proc = spawn([STUNNEL, conf], env)
-                wait_port(self.port)
-            else:
-                self.proc = spawn(["tcpserver", "-1", "-HR", "-l0", "-c",
-                                   "200", "127.0.0.1", "0", STUNNEL, conf],
-                                  env, stdout=subprocess.PIPE)
-                self.port = int(self.proc.stdout.readline())
+            self.proc, self.port = stunnel(
+                STUNNEL, "%s-%s-%d" % (kind, cert.name, starttls), APP,
+                "tlsecho", cert, starttls, kind == "stunnel", env)
         session(self.port, self.starttls)  # warm the caches
 
     def stop(self):
         os.killpg(self.proc.pid, signal.SIGTERM)
         self.proc.wait(10)
-
-
-CTX = None
-
-
-def context():
-    global CTX
-    if CTX is None:
-        CTX = tls13_client()
-    return CTX
 
 
 def reply(sock):
@@ -229,27 +184,6 @@ def pss(pid):
     return 0
 
 
-def descendants(root):
-    """pid -> comm of every process under root."""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/stat" % d) as fh:
-                    st = fh.read()
-            except OSError:
-                continue
-            comm = st[st.index("(") + 1:st.rindex(")")]
-            ppid = int(st[st.rindex(")") + 2:].split()[1])
-            kids.setdefault(ppid, []).append((int(d), comm))
-    out, todo = {}, [root]
-    while todo:
-        for pid, comm in kids.get(todo.pop(), []):
-            out[pid] = comm
-            todo.append(pid)
-    return out
-
-
 def engines(server):
     """The ucspitlsd engines: the children of the tlsecho processes."""
     tree = descendants(server.proc.pid)
@@ -295,9 +229,9 @@ def main():
     for path in (UCSPITLSD, APP):
         if not os.access(path, os.X_OK):
             sys.exit("bench: %s is missing: run make first" % path)
-    ca = make_ca(TMP)
-    certs = [make_cert(TMP, "rsa", ca, dns=["bench.example"]),
-             make_cert(TMP, "ecdsa", ca, kind="ecdsa", dns=["bench.example"])]
+    ca = make_ca(workdir())
+    certs = [make_cert(workdir(), "rsa", ca, dns=["bench.example"]),
+             make_cert(workdir(), "ecdsa", ca, kind="ecdsa", dns=["bench.example"])]
     rows, failed = [], False
 
     def row(label, value, target="", ok=True):
@@ -370,7 +304,7 @@ def main():
     d.stop()
 
     if ktls_available():
-        conf = os.path.join(TMP, "gnutls-ktls.conf")
+        conf = os.path.join(workdir(), "gnutls-ktls.conf")
         with open(conf, "w") as fh:
             fh.write("[global]\nktls = true\n")
         k = Server("ucspitlsd", cert,
