@@ -18,10 +18,9 @@ static const char usage[] = "[-t tries] smtp|pop3 checkpassword prog [arg ...]";
 static void read_greeting(struct config *cfg)
 {
     char why[512];
-    if (control_greeting(cfg->proto == PROTO_SMTP ? "smtpgreeting"
-                                                  : "pop3greeting",
-                         cfg->greeting, sizeof cfg->greeting, why,
-                         sizeof why) <= 0)
+    if (control_greeting(
+            cfg->proto == PROTO_SMTP ? "smtpgreeting" : "pop3greeting",
+            cfg->greeting, sizeof cfg->greeting, why, sizeof why) <= 0)
         die_msg(EXIT_TEMP, "%s", why);
 }
 

@@ -28,8 +28,7 @@ int main(int argc, char **argv)
     if (conn_init(&c, cfg.timeout_ms) < 0)
         die_nomem();
     char msg[2][TLSENV_MSG];
-    int n = tlsenv_complaints(&c.tls, "authup", "no one can authenticate",
-                              msg);
+    int n = tlsenv_complaints(&c.tls, "authup", "no one can authenticate", msg);
     for (int i = 0; i < n; i++)
         warn_msg("%s", msg[i]);
     int code =

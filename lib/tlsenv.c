@@ -74,8 +74,7 @@ int tlsenv_complaints(const struct tlsenv *t, const char *prog,
     if (t->odd_value)
         snprintf(msg[n++], TLSENV_MSG,
                  "UCSPITLS is not '', '!' or '-': offering TLS");
-    if ((t->level == TLS_OFFERED || t->level == TLS_REQUIRED) &&
-        !t->available)
+    if ((t->level == TLS_OFFERED || t->level == TLS_REQUIRED) && !t->available)
         snprintf(msg[n++], TLSENV_MSG,
                  "UCSPITLS is set but SSLCTLFD, SSLREADFD or SSLWRITEFD is "
                  "not: run %s under a UCSPI-TLS server such as ucspitlsd; %s",

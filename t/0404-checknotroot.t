@@ -9,6 +9,8 @@ if [ "$(id -u)" = 0 ]; then
     "checknotroot: fatal: refusing to run echo as root"*) ok 0 "and says why" ;;
     *) ok 1 "and says why (got: $out)" ;;
     esac
+    # $(id -u) is for the inner sh to expand, as the user.
+    # shellcheck disable=SC2016
     out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
         "$BUILD/bin/checknotroot" sh -c 'echo "ran as $(id -u)"' 2>&1)
     is "$?" 0 "as uid 65534: exit 0"

@@ -30,7 +30,7 @@ grep -q "^    Hello through ucspitlsd and fixsmtpio." "$out"
 ok $? "POP3 over TLS served the message"
 grep -q "demo: stopped" "$out"
 ok $? "the demo stopped what it started"
-left=$(ps -eo args | grep -c "^tcpserver .*127.0.0.1 \(2525\|5870\|4650\|1100\|9950\) ")
+left=$(pgrep -fc "^tcpserver .*127.0.0.1 (2525|5870|4650|1100|9950) ")
 is "$left" 0 "no demo service left running"
 [ "$tap_failed" = 0 ] || sed 's/^/# /' "$out"
 done_testing
