@@ -321,8 +321,11 @@ def messages(md, count=None, timeout=10):
     count have arrived when count is given."""
     deadline = time.time() + timeout
     while True:
+        # File times have the kernel's coarse clock (a few ms): two
+        # messages can share one. The names deliver gives hold the time to
+        # the nanosecond, and break the tie.
         files = sorted(glob.glob(os.path.join(md, "new", "*")),
-                       key=os.path.getmtime)
+                       key=lambda f: (os.path.getmtime(f), f))
         if count is None or len(files) >= count or time.time() > deadline:
             out = []
             for f in files:

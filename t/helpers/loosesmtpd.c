@@ -7,7 +7,8 @@
  * have seen as one.
  *
  * Each message, as the bytes received up to the line that ended it, goes to
- * DIR/N (N counting from 1, written as DIR/.N and renamed when whole).
+ * DIR/N (N counting from 1, in 8 digits so that names sort in order;
+ * written as DIR/.N and renamed when whole).
  * Replies: 250 to EHLO, HELO, MAIL, RCPT, RSET and NOOP, 354 to DATA, 250
  * to the end of a message, 221 to QUIT (then exit 0), 500 to anything else;
  * end of file: exit 0. */
@@ -95,8 +96,8 @@ static void say(const char *reply)
 static void store(const char *dir, unsigned count, size_t len)
 {
     char tmp[4096], name[4096];
-    snprintf(tmp, sizeof tmp, "%s/.%u", dir, count);
-    snprintf(name, sizeof name, "%s/%u", dir, count);
+    snprintf(tmp, sizeof tmp, "%s/.%08u", dir, count);
+    snprintf(name, sizeof name, "%s/%08u", dir, count);
     FILE *f = fopen(tmp, "wb");
     if (!f || fwrite(msg, 1, len, f) != len || fclose(f) != 0 ||
         rename(tmp, name) != 0)
@@ -113,7 +114,7 @@ int main(int argc, char **argv)
     unsigned count = 0;
     char probe[4096];
     do
-        snprintf(probe, sizeof probe, "%s/%u", argv[1], ++count);
+        snprintf(probe, sizeof probe, "%s/%08u", argv[1], ++count);
     while (access(probe, F_OK) == 0);
     count--;
     say("220 loose.example ESMTP loosesmtpd\r\n");
