@@ -88,6 +88,7 @@ int main(int argc, char **argv)
 {
     (void)argv;
     progname = "qmail-qfilter-addtlsheader";
+    die_if_version(argc, argv);
     if (argc > 1)
         die_msg(EXIT_QQ_BUG,
                 "unable to run: no argument is taken; usage: %s "

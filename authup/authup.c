@@ -13,6 +13,7 @@
 int main(int argc, char **argv)
 {
     progname = "authup";
+    die_if_version(argc, argv);
     signal(SIGPIPE, SIG_IGN);
     struct config cfg;
     authconf_load(&cfg, argc, argv);

@@ -9,6 +9,7 @@
 int main(int argc, char **argv)
 {
     progname = "checknotroot";
+    die_if_version(argc, argv);
     if (argc < 2)
         die_usage("prog [arg ...]");
     if (getuid() == 0 || geteuid() == 0)

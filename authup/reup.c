@@ -25,6 +25,7 @@ static void set_number(const char *name, unsigned long v)
 int main(int argc, char **argv)
 {
     progname = "reup";
+    die_if_version(argc, argv);
     static const char usage[] = "[-t tries] prog [arg ...]";
     unsigned long tries = 0; /* no limit */
     int i = 1;

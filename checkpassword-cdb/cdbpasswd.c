@@ -316,6 +316,7 @@ static const struct command *command(const char *name)
 int main(int argc, char **argv)
 {
     progname = "cdbpasswd";
+    die_if_version(argc, argv);
     static struct db db = {.raw = BYTES_INIT(TEXT_MAX), .file = PWFILE_INIT};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {

@@ -85,6 +85,7 @@ static int check(const struct fd3 *in, const char *path)
 int main(int argc, char **argv)
 {
     progname = "checkpassword-cdb";
+    die_if_version(argc, argv);
     if (argc < 2)
         die_msg(EXIT_MISUSE,
                 "unable to run: no program given; usage: %s "

@@ -19,6 +19,7 @@ static void print_problem(void *ctx, const char *path, int warning,
 int main(int argc, char **argv)
 {
     progname = "fixsmtpio-rules";
+    die_if_version(argc, argv);
     int strict = argc == 4 && strcmp(argv[2], "-s") == 0;
     if (argc != 3 + strict ||
         (strcmp(argv[1], "check") != 0 && strcmp(argv[1], "compile") != 0))

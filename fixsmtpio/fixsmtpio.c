@@ -114,6 +114,7 @@ static void keep_authup_helo(struct session *s)
 int main(int argc, char **argv)
 {
     progname = "fixsmtpio";
+    die_if_version(argc, argv);
     if (argc < 2)
         die_usage("prog [arg ...]");
     if (getenv(HANDOFF_NOFIXSMTPIO)) {

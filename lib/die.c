@@ -6,6 +6,7 @@
 
 #include "die.h"
 #include "exitcodes.h"
+#include "version.h"
 
 const char *progname = "unknown";
 
@@ -33,6 +34,14 @@ static void say(const char *kind, const char *fmt, ...)
     va_start(ap, fmt);
     vsay(kind, fmt, ap);
     va_end(ap);
+}
+
+void die_if_version(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "--version") != 0)
+        return;
+    printf("%s %s\n", progname, SUITE_VERSION);
+    exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_TEMP);
 }
 
 void die_usage(const char *usage)

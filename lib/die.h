@@ -10,6 +10,9 @@
 extern const char *progname;
 
 __attribute__((noreturn)) void die_usage(const char *usage);
+/* With "--version" as the only argument: prints "progname VERSION" on
+ * stdout and exits 0. Otherwise returns. */
+void die_if_version(int argc, char **argv);
 __attribute__((noreturn)) void die_sys(int code, const char *verb,
                                        const char *object);
 __attribute__((noreturn, format(printf, 2, 3))) void

@@ -61,6 +61,7 @@ static void wait_engine(const struct config *cfg, struct channels *ch,
 int main(int argc, char **argv)
 {
     progname = "ucspitlsd";
+    die_if_version(argc, argv);
     struct config cfg;
     char err[1024];
     if (config_options(&cfg, argc, argv) < 0)
