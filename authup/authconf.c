@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +17,33 @@ static const char usage[] = "[-t tries] smtp|pop3 checkpassword prog [arg ...]";
 
 #define TRIES_MAX 1000
 
+/* A setting authup cannot serve with: the client hears that the controls
+ * cannot be read, as from qmail-smtpd (not a bare close), the log says
+ * why, and authup exits 111. */
+__attribute__((noreturn, format(printf, 2, 3))) static void
+die_config(const struct config *cfg, const char *fmt, ...)
+{
+    static const char smtp[] = "421 4.3.0 unable to read controls\r\n";
+    static const char pop3[] = "-ERR [SYS/TEMP] unable to read controls\r\n";
+    int is_pop3 = cfg->proto == PROTO_POP3;
+    ssize_t w = write(1, is_pop3 ? pop3 : smtp,
+                      is_pop3 ? sizeof pop3 - 1 : sizeof smtp - 1);
+    (void)w;
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    die_msg(EXIT_TEMP, "%s", text);
+}
+
 static void read_greeting(struct config *cfg)
 {
     char why[512];
     if (control_greeting(
             cfg->proto == PROTO_SMTP ? "smtpgreeting" : "pop3greeting",
             cfg->greeting, sizeof cfg->greeting, why, sizeof why) <= 0)
-        die_msg(EXIT_TEMP, "%s", why);
+        die_config(cfg, "%s", why);
 }
 
 /* Whether a capability line names something authup advertises itself. */
@@ -76,32 +98,35 @@ static void read_caps(struct config *cfg)
     struct bytes text = BYTES_INIT(0);
     int r = control_readfile(name, &text, 1 << 16);
     if (r < 0)
-        die_msg(EXIT_TEMP, "unable to read %s/%s: %s", control_dir(), name,
-                strerror(errno));
+        die_config(cfg, "unable to read %s/%s: %s", control_dir(), name,
+                   strerror(errno));
     if (r == 0)
-        die_msg(EXIT_TEMP,
-                "%s/%s does not exist: list the server's capabilities there, "
-                "one a line (an empty file is fine)",
-                control_dir(), name);
+        die_config(
+            cfg,
+            "%s/%s does not exist: list the server's capabilities there, "
+            "one a line (an empty file is fine)",
+            control_dir(), name);
     size_t bad = authconf_parse_caps(cfg, text.s ? text.s : "", text.len);
     bytes_free(&text);
     if (bad)
-        die_msg(EXIT_TEMP,
-                "%s/%s:%zu: a capability line must be printable text of at "
-                "most %d characters, and at most %d lines are taken",
-                control_dir(), name, bad, CAP_LINE_MAX, CAPS_MAX);
+        die_config(cfg,
+                   "%s/%s:%zu: a capability line must be printable text of at "
+                   "most %d characters, and at most %d lines are taken",
+                   control_dir(), name, bad, CAP_LINE_MAX, CAPS_MAX);
 }
 
+/* Before AUTH the client gets authup's own idle timeout, not the server's
+ * (timeoutsmtpd is 1200 s): an idle client that has not logged in should
+ * not hold a connection slot for long. */
 static void read_timeout(struct config *cfg)
 {
-    const char *name =
-        cfg->proto == PROTO_SMTP ? "timeoutsmtpd" : "timeoutpop3d";
-    unsigned long seconds;
-    if (control_readulong(name, &seconds, 1200) < 0)
-        die_msg(EXIT_TEMP, "unable to read %s/%s: %s", control_dir(), name,
-                errno == EINVAL ? "not a number" : strerror(errno));
-    if (seconds == 0 || seconds > 86400)
-        seconds = 1200;
+    const char *s = getenv("AUTHUP_TIMEOUT");
+    unsigned long seconds = 60;
+    if (s && (number_scan(s, 86400, &seconds) < 0 || seconds == 0))
+        die_config(cfg,
+                   "AUTHUP_TIMEOUT=%.20s is not a number of seconds "
+                   "from 1 to 86400",
+                   s);
     cfg->timeout_ms = (int64_t)seconds * 1000;
 }
 
@@ -113,10 +138,10 @@ static void read_pause(struct config *cfg)
         return;
     unsigned long v;
     if (number_scan(s, 60, &v) < 0)
-        die_msg(EXIT_TEMP,
-                "AUTHUP_PAUSE=%.20s is not a number of seconds "
-                "from 0 to 60",
-                s);
+        die_config(cfg,
+                   "AUTHUP_PAUSE=%.20s is not a number of seconds "
+                   "from 0 to 60",
+                   s);
     cfg->pause_ms = (int)v * 1000;
 }
 

@@ -304,17 +304,41 @@ is_(c.cmd("EHLO c"), "250-mx.example.org\n250-PIPELINING\n250-8BITMIME\n"
 c.close()
 srv.stop()
 
-# The idle timeout.
+# authup's own idle timeout before AUTH (AUTHUP_TIMEOUT), not the
+# server's: timeoutsmtpd (1 s here) is for the server behind.
 slowctl = controldir("ctl-slow", me="mx.example.org\n", fixsmtpio=SEED,
                      smtpcapabilities="", timeoutsmtpd="1\n")
-srv = server("slow", ctldir=slowctl)
+srv = server("slow", ctldir=slowctl, env=dict(AUTHUP_TIMEOUT="3"))
 c = SMTP(srv.port)
 c.text()
+time.sleep(1.5)
+is_(c.cmd("NOOP"), "250 2.0.0 ok",
+    "idle longer than timeoutsmtpd: still there (it is the server's)")
 is_(c.text(), "421 4.4.2 Timeout, closing connection",
-    "a silent client: 421 after timeoutsmtpd seconds")
+    "a silent client: 421 after AUTHUP_TIMEOUT seconds")
 ok(c.closed(), "closed")
 is_(srv.ends(1), [16], "authup exits 16")
 srv.stop()
+
+# A setting authup cannot serve with: the client hears 421, not a bare
+# close, and the log says why.
+for name, ctldir, env, why in (
+        ("no capabilities file", controldir("ctl-nocaps",
+                                            me="mx.example.org\n"), {},
+         r"smtpcapabilities does not exist"),
+        ("no greeting", controldir("ctl-nome", smtpcapabilities=""), {},
+         r"neither \S+/smtpgreeting nor \S+/me exists"),
+        ("a bad AUTHUP_TIMEOUT", slowctl, dict(AUTHUP_TIMEOUT="soon"),
+         r"AUTHUP_TIMEOUT=soon is not a number of seconds"),
+        ("a bad AUTHUP_PAUSE", slowctl, dict(AUTHUP_PAUSE="-1"),
+         r"AUTHUP_PAUSE=-1 is not a number of seconds")):
+    srv = server("bad-" + name.replace(" ", "-"), ctldir=ctldir, env=env)
+    c = SMTP(srv.port)
+    is_(c.text(), "421 4.3.0 unable to read controls", "%s: 421" % name)
+    ok(c.closed(), "%s: then the close" % name)
+    is_(srv.ends(1), [111], "%s: exit 111" % name)
+    like(srv.text(), r"authup: fatal: .*" + why, "%s: the log says why" % name)
+    srv.stop()
 
 # Log lines: one per attempt, with TCPREMOTEIP, never a password.
 lines = [l for l in logtext.splitlines() if "authup: info:" in l]

@@ -189,4 +189,15 @@ like(srv.text(), r"authup: info: pid \d+: pop3: user alice from 127\.0\.0\.1:"
      r" rejected", "the rejection is logged")
 ok("secret" not in srv.text(), "no password in the log")
 srv.stop()
+# No pop3capabilities: -ERR [SYS/TEMP], not a bare close.
+nocaps = controldir("ctl-nocaps", me="pop.example.org\n")
+srv = TCPServer(prog("authup") + ["pop3", helper("checkpw"), "true"],
+                env=environ(CONTROLDIR=nocaps), name="nocaps")
+c = SMTP(srv.port)
+is_(c.line(), "-ERR [SYS/TEMP] unable to read controls",
+    "no pop3capabilities: -ERR [SYS/TEMP]")
+ok(c.closed(), "then the close")
+like(srv.text(), r"authup: fatal: \S+/pop3capabilities does not exist",
+     "the log says why")
+srv.stop()
 done()

@@ -13,13 +13,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import *  # noqa: E402,F401,F403
 
 ctl = controldir(me="mx.example\n", smtpcapabilities="PIPELINING\n",
-                 pop3capabilities="TOP\n", timeoutsmtpd="3\n",
-                 timeoutpop3d="3\n")
+                 pop3capabilities="TOP\n")
 
 
 def server(proto):
     return TCPServer(prog("authup") + [proto, helper("checkpw"), "true"],
-                     env=environ(CONTROLDIR=ctl, AUTHUP_PAUSE="0"),
+                     env=environ(CONTROLDIR=ctl, AUTHUP_PAUSE="0",
+                                 AUTHUP_TIMEOUT="3"),
                      limit=20, name=proto)
 
 
@@ -126,7 +126,7 @@ for b in b"NOOP and more and more\r\n":
     if time.time() - t0 > 15:
         break
 is_(closed, b"421 4.4.2 Timeout, closing connection\r\n",
-    "smtp: one byte a second: 421 after timeoutsmtpd seconds")
+    "smtp: one byte a second: 421 after AUTHUP_TIMEOUT seconds")
 srv.stop()
 
 pop_cases = [
@@ -152,7 +152,7 @@ for name, payload, want in pop_cases:
 c = SMTP(srv.port)
 c.line()
 is_(c.line(), "-ERR timeout, closing connection",
-    "pop3: a silent client: -ERR after timeoutpop3d seconds")
+    "pop3: a silent client: -ERR after AUTHUP_TIMEOUT seconds")
 # Silent in the middle of AUTH PLAIN: the same answer and exit 16, as
 # everywhere else in authup.
 ended = len(srv.ends(0))
@@ -161,7 +161,7 @@ c.line()
 c.send(b"AUTH PLAIN\r\n")
 is_(c.line(), "+ ", "pop3: AUTH PLAIN waits for the response")
 is_(c.line(), "-ERR timeout, closing connection",
-    "pop3: silent during AUTH PLAIN: -ERR after timeoutpop3d seconds")
+    "pop3: silent during AUTH PLAIN: -ERR after AUTHUP_TIMEOUT seconds")
 is_(srv.ends(ended + 1)[-1:], [16], "pop3: silent during AUTH PLAIN: exit 16")
 srv.stop()
 done()
