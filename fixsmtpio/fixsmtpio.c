@@ -117,10 +117,15 @@ int main(int argc, char **argv)
     die_if_version(argc, argv);
     if (argc < 2)
         die_usage("prog [arg ...]");
+    int mark = handoff_mark_fd();
     if (getenv(HANDOFF_NOFIXSMTPIO)) {
-        /* Under authup, the session is the server's now. */
-        handoff_mark_session();
+        /* Under authup, the session is the server's now, unless it cannot
+         * be run: then authup answers the client. */
+        handoff_mark(mark);
         execvp(argv[1], argv + 1);
+        int saved = errno;
+        handoff_unmark(mark);
+        errno = saved;
         die_sys(EXIT_TEMP, "run", argv[1]);
     }
     signal(SIGPIPE, SIG_IGN);
@@ -149,7 +154,6 @@ int main(int argc, char **argv)
 
     keep_authup_helo(&s);
 
-    handoff_mark_session();
     struct relay r = {.s = &s,
                       .client_in = 0,
                       .client_out = 1,
@@ -159,6 +163,12 @@ int main(int argc, char **argv)
                       .ctx = &tls};
     if (relay_start_server(&r) < 0)
         die_setup(EXIT_TEMP, "unable to run %s: %s", argv[1], strerror(errno));
+    /* Under authup: the session has started, so the exit code that follows
+     * is its own (1 is then not "wrong password"). Not before: when the
+     * server cannot start, authup is to answer the client. */
+    handoff_mark(mark);
+    if (mark >= 0)
+        close(mark);
     int code = relay_run(&r);
 
     session_free(&s);

@@ -25,25 +25,40 @@ int handoff_pass_mark(int write_end)
 
 int handoff_marked(int read_end)
 {
-    char byte;
-    int marked = read(read_end, &byte, 1) == 1;
+    char bytes[2];
+    ssize_t n = read(read_end, bytes, sizeof bytes);
     close(read_end);
-    return marked;
+    return n == 1 && bytes[0] == 's';
 }
 
-void handoff_mark_session(void)
+int handoff_mark_fd(void)
 {
     const char *s = getenv(HANDOFF_SESSIONFD);
     if (!s)
-        return;
+        return -1;
     unsigned long fd;
-    int ok = number_scan(s, 65535, &fd) == 0 && fd >= 3;
+    int ok = number_scan(s, 65535, &fd) == 0 && fd >= 3 &&
+             fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0;
     unsetenv(HANDOFF_SESSIONFD);
-    if (!ok)
+    return ok ? (int)fd : -1;
+}
+
+static void put(int fd, char c)
+{
+    if (fd < 0)
         return;
-    ssize_t w = write((int)fd, "s", 1);
+    ssize_t w = write(fd, &c, 1);
     (void)w;
-    close((int)fd);
+}
+
+void handoff_mark(int fd)
+{
+    put(fd, 's');
+}
+
+void handoff_unmark(int fd)
+{
+    put(fd, 'x');
 }
 
 const char *handoff_helo(int *bad)

@@ -26,12 +26,19 @@ int handoff_mark_pipe(int fds[2]);
 /* authup, in the child about to run checkpassword: AUTHUP_SESSIONFD names
  * a copy of the write end above fd 3, which every exec keeps. 0, or -1. */
 int handoff_pass_mark(int write_end);
-/* authup, once the child is gone: whether the session said it started.
- * Closes read_end. */
+/* authup, once the child is gone: whether the session said it started
+ * (and did not take it back). Closes read_end. */
 int handoff_marked(int read_end);
-/* fixsmtpio: says that the session starts, when authup asked, and closes
- * the descriptor, so that the server never holds it. */
-void handoff_mark_session(void);
+/* fixsmtpio: the descriptor authup asked it to mark the session's start
+ * on, close-on-exec so that the server never holds it, or -1; the variable
+ * goes from the environment. */
+int handoff_mark_fd(void);
+/* fixsmtpio, once the server has started (fd from handoff_mark_fd; -1 does
+ * nothing): marks the session's start. */
+void handoff_mark(int fd);
+/* fixsmtpio, when the exec it marked for failed after all: takes the mark
+ * back, so that authup answers the client. */
+void handoff_unmark(int fd);
 
 /* fixsmtpio: AUTHUP_HELO, when AUTHUP_USER is set too and it is an EHLO or
  * HELO line of printable characters (at most 510); NULL otherwise, with

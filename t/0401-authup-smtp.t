@@ -403,4 +403,28 @@ for how, want_reply, want_exit in (("mark", None, [1]),
     is_(srv.ends(1), want_exit, "AUTHUP_SESSIONFD %s: authup exits %d"
         % (how, want_exit[0]))
     srv.stop()
+# The server cannot be started after a good AUTH (fixsmtpio cannot run it,
+# with or without NOFIXSMTPIO): fixsmtpio does not mark the session (or
+# takes the mark back), so authup answers, and both log lines say why.
+for nofix in (None, "1"):
+    srv = TCPServer(prog("authup") + ["smtp", helper("checkpw")] +
+                    prog("fixsmtpio") + [os.path.join(TMP, "no-such-server")],
+                    env=environ(CONTROLDIR=ctl, CHECKPW_USERS=USERS,
+                                AUTHUP_PAUSE="0", NOFIXSMTPIO=nofix),
+                    name="noserver%s" % (nofix or ""))
+    c = SMTP(srv.port)
+    c.text()
+    c.cmd("EHLO c")
+    label = "NOFIXSMTPIO" if nofix else "fixsmtpio"
+    is_(c.cmd("AUTH PLAIN " + b64(b"\0alice\0secret pw")),
+        "454 4.7.0 Temporary authentication failure",
+        "%s: the server cannot be started: 454, not silence" % label)
+    is_(c.cmd("QUIT"), "221 2.0.0 mx.example.org", "the session goes on")
+    log = srv.text()
+    like(log, r"fixsmtpio: fatal: unable to run \S+no-such-server: No such "
+         r"file", "%s: fixsmtpio says why" % label)
+    like(log, r"authup: info: pid \d+: smtp: user alice from \S+: tempfail",
+         "%s: authup logs a temporary failure, not an accepted session"
+         % label)
+    srv.stop()
 done()
