@@ -29,11 +29,25 @@ int main(int argc, char **argv)
     if (conn_init(&c, cfg.timeout_ms) < 0)
         die_nomem();
     char msg[2][TLSENV_MSG];
-    int n = tlsenv_complaints(&c.tls, "authup", "no one can authenticate", msg);
+    int n = tlsenv_complaints(&c.tls, "authup",
+                              "the session is refused for now", msg);
     for (int i = 0; i < n; i++)
         warn_msg("%s", msg[i]);
-    int code =
-        cfg.proto == PROTO_SMTP ? smtp_serve(&cfg, &c) : pop3_serve(&cfg, &c);
+    int code;
+    if (c.tls.level == TLS_REQUIRED && !c.tls.available) {
+        /* No one could log in: a temporary refusal, not a silent one. */
+        conn_end(&c,
+                 cfg.proto == PROTO_SMTP
+                     ? "421 4.7.0 TLS is required and not available: try "
+                       "again later"
+                     : "-ERR [SYS/TEMP] TLS is required and not available: "
+                       "try again later",
+                 EXIT_TEMP);
+        code = c.code;
+    } else {
+        code = cfg.proto == PROTO_SMTP ? smtp_serve(&cfg, &c)
+                                       : pop3_serve(&cfg, &c);
+    }
     conn_free(&c);
     authconf_free(&cfg);
     /* Under reup: all the tries were made here; anything but 0 must not

@@ -19,6 +19,17 @@
 
 #define GREETING_MAX 1000
 
+/* TLS is required and cannot start: no server runs, and the client hears
+ * that the refusal is temporary (the warning above said why). */
+__attribute__((noreturn)) static void die_refused(const char *reply)
+{
+    char line[256];
+    int n = snprintf(line, sizeof line, "%s\r\n", reply);
+    ssize_t w = write(1, line, (size_t)n);
+    (void)w;
+    exit(EXIT_TEMP);
+}
+
 /* Setup failed before the server ran. Standing alone, fixsmtpio tells the
  * client as qmail-smtpd would; under authup it stays silent, for authup
  * answers according to the exit code. */
@@ -138,6 +149,9 @@ int main(int argc, char **argv)
     struct ruleview view;
     struct starttls tls = {.set = &set, .view = &view};
     enum tls_level level = starttls_setup(&tls);
+    if (level == TLS_REQUIRED && !tls.env.available)
+        die_refused("421 4.7.0 TLS is required and not available: try again "
+                    "later");
     if (ruleview_init(&view, &set, NULL) < 0)
         die_nomem();
     struct session_config cfg = {.view = &view,

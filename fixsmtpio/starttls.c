@@ -11,7 +11,7 @@ enum tls_level starttls_setup(struct starttls *t)
     tlsenv_setup(&t->env);
     char msg[2][TLSENV_MSG];
     int n = tlsenv_complaints(&t->env, "fixsmtpio",
-                              "STARTTLS is required and will fail", msg);
+                              "the session is refused for now", msg);
     for (int i = 0; i < n; i++)
         warn_msg("%s", msg[i]);
     return t->env.level;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """ucspitlsd's failures: a bad certificate, key, CA, DH or priority
-setting exits 111 naming it before anything reaches the client (in both
-modes); usage errors exit 100; a client that sends garbage instead of a
+setting, under implicit TLS, exits 111 naming it before anything reaches
+the client; with STARTTLS the session goes on without TLS, with one warning
+naming it; usage errors exit 100; a client that sends garbage instead of a
 ClientHello, stops half way or says nothing ends the connection with one
 log line naming the peer and the reason, within the handshake timeout."""
 
@@ -94,17 +95,47 @@ cases = [
      r"unable to use KEYFILE:x\.example: CERTFILE:x\.example is not set"),
 ]
 for name, settings, message in cases:
-    for args in ((), ("-i",)):
-        mode = "implicit" if args else "STARTTLS"
-        srv = server(name + ("-i" if args else ""), args, **settings)
-        is_(received(srv.port), b"", "%s, %s: nothing is sent" % (name, mode))
-        is_(srv.ends(1), [111], "%s, %s: exit 111" % (name, mode))
-        lines = log_lines(srv)
-        ok(len(lines) == 1 and re.search("ucspitlsd: fatal: " + message,
-                                         lines[0]),
-           "%s, %s: one line says why" % (name, mode))
-        if len(lines) != 1:
-            diag(srv.text())
+    # Implicit TLS: nothing can be said without TLS, the connection ends.
+    srv = server(name + "-i", ("-i",), **settings)
+    is_(received(srv.port), b"", "%s, implicit: nothing is sent" % name)
+    is_(srv.ends(1), [111], "%s, implicit: exit 111" % name)
+    lines = log_lines(srv)
+    ok(len(lines) == 1 and re.search("ucspitlsd: fatal: " + message,
+                                     lines[0]),
+       "%s, implicit: one line says why" % name)
+    if len(lines) != 1:
+        diag(srv.text())
+    srv.stop()
+    # STARTTLS: the session goes on without TLS (mail on port 25 must not
+    # stop for a certificate): prog runs without the UCSPI-TLS descriptors
+    # and with DISABLETLS, so that it offers no STARTTLS.
+    srv = server(name, (), **settings)
+    s = Session(srv.port, starttls=False)
+    ok(s.greeting.startswith("220 "), "%s, STARTTLS: prog greets" % name)
+    env = s.env()
+    ok("SSLCTLFD" not in env and env.get("DISABLETLS") == "1",
+       "%s, STARTTLS: without TLS, and told so" % name)
+    is_(s.cmd("EHLO x"), "250-tlsecho\n250 PIPELINING",
+        "%s, STARTTLS: no STARTTLS offered" % name)
+    s.cmd("QUIT")
+    s.close()
+    is_(srv.ends(1), [0], "%s, STARTTLS: prog's exit code" % name)
+    lines = log_lines(srv)
+    ok(len(lines) == 1 and re.search(
+        "ucspitlsd: warning: " + message + r".*: no TLS for 127\.0\.0\.1, "
+        "the session goes on without it", lines[0]),
+       "%s, STARTTLS: one warning says why" % name)
+    if len(lines) != 1:
+        diag(srv.text())
+    srv.stop()
+    if name == "missing-cert":
+        # TLS required (UCSPITLS=!): prog is told nothing else, and refuses.
+        srv = server(name + "-required", (), UCSPITLS="!", **settings)
+        s = Session(srv.port, starttls=False)
+        ok("DISABLETLS" not in s.env(), "%s, TLS required: no DISABLETLS"
+           % name)
+        s.cmd("QUIT")
+        s.close()
         srv.stop()
 
 # Usage errors, and a prog that cannot be run.

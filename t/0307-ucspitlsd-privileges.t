@@ -107,8 +107,10 @@ for name, settings, message in (
          r"Operation not permitted"),
         ("TLS_CHROOT", dict(TLS_CHROOT=jail), r"unable to chroot to "
          r"TLS_CHROOT \S+jail: Operation not permitted")):
+    # Under implicit TLS (with STARTTLS the session would go on without
+    # TLS: t/0305).
     env = environ(CERTFILE=cert.cert, KEYFILE=cert.key, **settings)
-    srv = TCPServer(setpriv + prog("ucspitlsd") + [helper("tlsecho")],
+    srv = TCPServer(setpriv + prog("ucspitlsd") + ["-i", helper("tlsecho")],
                     env=env, name="nobody-" + name)
     c = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
     is_(c.recv(100), b"", "as nobody, %s: nothing is sent" % name)

@@ -166,6 +166,20 @@ __attribute__((noreturn)) static void finish(struct creds *cr, int code)
     _exit(code);
 }
 
+/* The credentials or the ids cannot be had. With implicit TLS the
+ * connection ends; with STARTTLS the session goes on without TLS (mail on
+ * port 25 must not stop for a certificate), and this is the one line that
+ * says so. */
+__attribute__((noreturn)) static void cannot_start(const struct config *cfg,
+                                                   const char *err)
+{
+    if (cfg->implicit)
+        die_msg(EXIT_TEMP, "%s", err);
+    warn_msg("%s: no TLS for %s, the session goes on without it", err,
+             peer());
+    _exit(EXIT_TEMP);
+}
+
 void engine_run(const struct config *cfg, struct channels *ch)
 {
     /* Not dumpable: neither a core file nor a process of the same uid
@@ -178,7 +192,7 @@ void engine_run(const struct config *cfg, struct channels *ch)
     struct creds cr;
     if (creds_load(&cr, cfg, err, sizeof err) < 0 ||
         privs_drop(cfg, err, sizeof err) < 0)
-        die_msg(EXIT_TEMP, "%s", err);
+        cannot_start(cfg, err);
     /* A change of ids resets the flag to fs.suid_dumpable: set it again
      * rather than trust that setting. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

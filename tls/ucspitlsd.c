@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,12 @@ extern char **environ;
 
 #define USAGE "[-i] [-h handshake_seconds] [-t idle_seconds] prog [arg ...]"
 
+static const char *peer(void)
+{
+    const char *ip = getenv("TCPREMOTEIP");
+    return ip && *ip ? ip : "unknown";
+}
+
 /* fds 0 and 1 are the network; 2 must be taken, so that no pipe lands on
  * it. */
 static void check_stdio(void)
@@ -36,26 +43,50 @@ static void check_stdio(void)
 }
 
 /* The engine's report: the block it sends when prog may run. Without one,
- * the engine has failed and said why: this process exits as it did. */
-static void wait_engine(const struct config *cfg, struct channels *ch,
-                        pid_t pid, struct bytes *block)
+ * the engine has failed and said why: with implicit TLS this process exits
+ * as it did; with STARTTLS it returns 0, and prog runs without TLS. */
+static int wait_engine(const struct config *cfg, struct channels *ch,
+                       pid_t pid, struct bytes *block)
 {
     int64_t deadline = clock_ms() + cfg->handshake_ms + 30000;
     enum ucspitls_status st =
         ucspitls_read_block(ch->report_in, deadline, block);
     channels_close(&ch->report_in);
     if (st == UCSPITLS_OK)
-        return;
+        return 1;
     if (st != UCSPITLS_FAILED)
         kill(pid, SIGKILL);
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             die_sys(EXIT_TEMP, "wait for", "the TLS engine");
-    if (st != UCSPITLS_FAILED)
+    if (st != UCSPITLS_FAILED && cfg->implicit)
         die_msg(EXIT_TEMP, "unable to start the TLS engine: %s",
                 ucspitls_strerror(st));
-    exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_TEMP);
+    if (st != UCSPITLS_FAILED)
+        warn_msg("unable to start the TLS engine: %s: the session goes on "
+                 "without TLS",
+                 ucspitls_strerror(st));
+    if (cfg->implicit)
+        exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_TEMP);
+    return 0;
+}
+
+/* STARTTLS without a TLS engine: prog gets no UCSPI-TLS descriptors, and
+ * when TLS was only offered (UCSPITLS not '!') DISABLETLS, so that it
+ * neither offers STARTTLS nor warns again; when TLS is required, prog
+ * refuses the session with a temporary error of its protocol. */
+static void without_tls(struct channels *ch)
+{
+    if (ch) {
+        channels_close(&ch->app_control);
+        channels_close(&ch->app_in);
+        channels_close(&ch->app_out);
+    }
+    const char *level = getenv("UCSPITLS");
+    if ((!level || strcmp(level, "!") != 0) &&
+        setenv("DISABLETLS", "1", 1) < 0)
+        die_nomem();
 }
 
 int main(int argc, char **argv)
@@ -66,9 +97,17 @@ int main(int argc, char **argv)
     char err[1024];
     if (config_options(&cfg, argc, argv) < 0)
         die_usage(USAGE);
-    if (config_env(&cfg, environ, err, sizeof err) < 0)
-        die_msg(EXIT_TEMP, "%s", err);
     check_stdio();
+    if (config_env(&cfg, environ, err, sizeof err) < 0) {
+        if (cfg.implicit)
+            die_msg(EXIT_TEMP, "%s", err);
+        warn_msg("%s: no TLS for %s, the session goes on without it", err,
+                 peer());
+        appenv_clean();
+        without_tls(NULL);
+        execvp(cfg.argv[0], cfg.argv);
+        die_sys(EXIT_TEMP, "run", cfg.argv[0]);
+    }
 
     struct channels ch;
     if (channels_open(&ch, !cfg.implicit) < 0)
@@ -80,10 +119,12 @@ int main(int argc, char **argv)
         engine_run(&cfg, &ch);
     channels_keep_app(&ch);
     struct bytes block = BYTES_INIT(UCSPITLS_BLOCK_MAX);
-    wait_engine(&cfg, &ch, pid, &block);
+    int tls = wait_engine(&cfg, &ch, pid, &block);
 
     appenv_clean();
-    if (cfg.implicit) {
+    if (!tls) {
+        without_tls(&ch);
+    } else if (cfg.implicit) {
         enum ucspitls_status st = ucspitls_setenv(block.s, block.len);
         if (st != UCSPITLS_OK)
             die_msg(EXIT_TEMP, "unable to set the TLS variables: %s",
