@@ -106,6 +106,10 @@ static void read_rules(struct ruleset *set)
         warn_msg("%s is older than %s: using the text; run fixsmtpio-rules "
                  "compile %s",
                  info.cdb_path, path, path);
+    /* No file is no rules, as in acceptutils; so is a wrong CONTROLDIR,
+     * which the debug output should not hide. */
+    if (!info.used && getenv("FIXSMTPIODEBUG"))
+        warn_msg("%s does not exist: no rules (is CONTROLDIR right?)", path);
 }
 
 /* Under authup the server starts after the client's EHLO, which went to

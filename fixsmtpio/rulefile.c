@@ -124,14 +124,22 @@ int rulefile_load(const char *text_path, struct ruleset *set,
     return parse_file(text_path, set, report, ctx);
 }
 
-int rulefile_check(const char *text_path, rulefile_report_fn *report, void *ctx)
+int rulefile_read(const char *text_path, struct ruleset *set,
+                  rulefile_report_fn *report, void *ctx)
 {
-    struct ruleset set;
-    int r = parse_file(text_path, &set, report, ctx);
-    if (r == 0 && !set.arena) {
+    memset(set, 0, sizeof *set);
+    int r = parse_file(text_path, set, report, ctx);
+    if (r == 0 && !set->arena) {
         errno = ENOENT;
         return -1;
     }
+    return r;
+}
+
+int rulefile_check(const char *text_path, rulefile_report_fn *report, void *ctx)
+{
+    struct ruleset set;
+    int r = rulefile_read(text_path, &set, report, ctx);
     rules_free(&set);
     return r;
 }

@@ -29,6 +29,11 @@ int rulefile_load(const char *text_path, struct ruleset *set,
  * do not stop it. */
 int rulefile_compile(const char *text_path, rulefile_report_fn *report,
                      void *ctx);
+/* Parses text_path into set, reporting every problem. Returns 0 (set holds
+ * the rules; empty when the file is), the number of errors, or -1 with
+ * errno (ENOENT when it does not exist). */
+int rulefile_read(const char *text_path, struct ruleset *set,
+                  rulefile_report_fn *report, void *ctx);
 /* Parses text_path and reports every problem. Returns 0, the number of
  * errors, or -1 with errno. */
 int rulefile_check(const char *text_path, rulefile_report_fn *report,

@@ -15,6 +15,8 @@ void reply_rules_start(struct reply_rules *rr, const struct rules_event *event,
     rr->index = 0;
     rr->exitcode = -1;
     rr->help_said = 0;
+    rr->fired = NULL;
+    rr->fired_ctx = NULL;
 }
 
 static size_t say(char *out, const char *fmt, const char *code,
@@ -86,6 +88,8 @@ void reply_rules_line(struct reply_rules *rr, const char *line, size_t len,
         const struct rule *r = ev->rules[i];
         if (!matches(r, line, len))
             continue;
+        if (rr->fired)
+            rr->fired(rr->fired_ctx, r);
         if (r->exitcode >= 0)
             rr->exitcode = r->exitcode;
         switch (r->action) {

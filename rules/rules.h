@@ -121,6 +121,10 @@ struct reply_rules {
     unsigned index;       /* of the next line in the reply */
     int exitcode;         /* -1, or the last one a matching rule set */
     int help_said;        /* HELP's line went before an earlier line */
+    /* Called for every rule whose glob matches a line, when set (after
+     * reply_rules_start(), which clears it): fixsmtpio-rules test. */
+    void (*fired)(void *ctx, const struct rule *r);
+    void *fired_ctx;
 };
 
 void reply_rules_start(struct reply_rules *rr, const struct rules_event *event,

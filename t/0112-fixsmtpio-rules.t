@@ -44,7 +44,7 @@ is_(rules("check", os.path.join(d, "nonexistent")),
     (111, "fixsmtpio-rules: fatal: unable to read %s/nonexistent: "
      "No such file or directory\n" % d), "missing file: 111")
 is_(rules("frobnicate", path)[0], 100, "usage: 100")
-is_(rules("check")[0], 100, "usage without file: 100")
+is_(rules("check", path, "more")[0], 100, "usage with two files: 100")
 
 # Defined answers for odd files.
 odd = {
@@ -141,4 +141,74 @@ with open(path + ".cdb", "wb") as fh:
 g, log = greeting(d)
 is_(g, "421 4.3.0 unable to read controls", "a corrupt cdb: 421")
 like(log, r"not a compiled rule file|unable to read", "and a message")
+# check without FILE: the rules fixsmtpio reads; a missing file is "no
+# rules", which a wrong CONTROLDIR gives too: a warning says so.
+def rules_env(*args, stdin=b"", **env):
+    r = subprocess.run(RULES + list(args), capture_output=True, timeout=60,
+                       input=stdin, env=environ(**env))
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+empty = controldir("c-empty", me="mx.example.org\n")
+code, out, err = rules_env("check", CONTROLDIR=empty)
+is_(code, 0, "check, no control/fixsmtpio: exit 0 (no rules is fine)")
+like(err, r"warning: \S+c-empty/fixsmtpio does not exist: fixsmtpio runs "
+     r"with no rules \(is CONTROLDIR right\?\)", "  but says so")
+is_(rules_env("check", "-s", CONTROLDIR=empty)[0], 100, "  -s: exit 100")
+with open(os.path.join(empty, "fixsmtpio"), "w") as fh:
+    fh.write(":ehlo::*:300:\n")
+code, out, err = rules_env("check", CONTROLDIR=empty)
+is_(code, 100, "check without FILE reads control/fixsmtpio")
+like(err, r"c-empty/fixsmtpio:1:10: exit code 300", "  and names it")
+
+# test: a server reply on stdin, the client's on stdout; the rules that
+# fired (FILE:LINE) and the exit code on stderr.
+tdir = controldir("c-test", me="mx.example.org\n")
+tfile = os.path.join(tdir, "fixsmtpio")
+with open(tfile, "w") as fh:
+    fh.write("# the example's first rules\n"
+             ":greeting::2*::&fixsmtpio_fixup\n"
+             "AUTHUP_USER:greeting::2*::235 ok, go ahead (#2.0.0)\n"
+             "MODE:ehlo::250?AUTH*::\n"
+             ":rcpt::451 GL*:7:451 greylisted\n"
+             "AUTHUP_USER:clienteof::*:0:\n"
+             ":auth:NOOP :*::503 no\n")
+cases = [
+    ((tfile, "greeting"), b"220 localhost ESMTP msmtpd\r\n",
+     (0, "220 mx.example.org ESMTP\n", tfile + ":2\n"),
+     "greeting: the fixup, the rule that fired"),
+    (("-e", "AUTHUP_USER", tfile, "greeting"), b"220 x\n",
+     (0, "235 ok, go ahead (#2.0.0)\n", tfile + ":2\n" + tfile + ":3\n"),
+     "-e AUTHUP_USER: the 235 rule too (both fire, the last acts)"),
+    (("-e", "MODE=x", tfile, "EHLO"), b"250-x\n250-AUTH PLAIN\n250 SIZE\n",
+     (0, "250-x\n250 SIZE\n", tfile + ":4\n"),
+     "-e NAME=VALUE, an event in capitals: AUTH removed"),
+    ((tfile, "ehlo"), b"250-x\n250-AUTH PLAIN\n250 SIZE\n",
+     (0, "250-x\n250-AUTH PLAIN\n250 SIZE\n", ""),
+     "without the variable, the rule does not apply"),
+    ((tfile, "rcpt"), b"451 GL - temporary\n",
+     (0, "451 greylisted\n", tfile + ":5\nexit code 7\n"),
+     "a rule's exit code"),
+    (("-e", "AUTHUP_USER", tfile, "clienteof"), b"",
+     (0, "", tfile + ":6\nexit code 0\n"), "clienteof: no reply, an exit code"),
+    ((tfile, "auth"), b"250 ok\n",
+     (0, "503 no\n", "request prefix: NOOP \n" + tfile + ":7\n"),
+     "a request prefix is shown"),
+]
+for args, stdin, want, name in cases:
+    is_(rules_env("test", *args, stdin=stdin, CONTROLDIR=tdir), want,
+        "test: " + name)
+code, out, err = rules_env("test", tfile, "rcpt", stdin=b"not a reply\n",
+                           CONTROLDIR=tdir)
+is_(code, 100, "test: a line that is not a reply line: exit 100")
+like(err, r"not a reply line: not a reply", "  says so")
+badfile = os.path.join(tdir, "bad")
+with open(badfile, "w") as fh:
+    fh.write(":ehlo::*:300:\n")
+code, out, err = rules_env("test", badfile, "ehlo", stdin=b"250 x\n",
+                           CONTROLDIR=tdir)
+is_(code, 100, "test: a file with errors: exit 100")
+for args in (["test"], ["test", tfile], ["test", "-e", "X"],
+             ["test", "-e", "X", tfile], ["test", tfile, "a", "b"]):
+    is_(rules_env(*args, CONTROLDIR=tdir)[0], 100, "usage %r: 100" % args)
 done()

@@ -175,8 +175,7 @@ __attribute__((noreturn)) static void cannot_start(const struct config *cfg,
 {
     if (cfg->implicit)
         die_msg(EXIT_TEMP, "%s", err);
-    warn_msg("%s: no TLS for %s, the session goes on without it", err,
-             peer());
+    warn_msg("%s: no TLS for %s, the session goes on without it", err, peer());
     _exit(EXIT_TEMP);
 }
 

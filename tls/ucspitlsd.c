@@ -45,8 +45,8 @@ static void check_stdio(void)
 /* The engine's report: the block it sends when prog may run. Without one,
  * the engine has failed and said why: with implicit TLS this process exits
  * as it did; with STARTTLS it returns 0, and prog runs without TLS. */
-static int wait_engine(const struct config *cfg, struct channels *ch,
-                       pid_t pid, struct bytes *block)
+static int wait_engine(const struct config *cfg, struct channels *ch, pid_t pid,
+                       struct bytes *block)
 {
     int64_t deadline = clock_ms() + cfg->handshake_ms + 30000;
     enum ucspitls_status st =
@@ -84,8 +84,7 @@ static void without_tls(struct channels *ch)
         channels_close(&ch->app_out);
     }
     const char *level = getenv("UCSPITLS");
-    if ((!level || strcmp(level, "!") != 0) &&
-        setenv("DISABLETLS", "1", 1) < 0)
+    if ((!level || strcmp(level, "!") != 0) && setenv("DISABLETLS", "1", 1) < 0)
         die_nomem();
 }
 
