@@ -13,27 +13,35 @@
 #include "exitcodes.h"
 #include "number.h"
 
-static const char usage[] = "[-t tries] smtp|pop3 checkpassword prog [arg ...]";
+static const char usage[] =
+    "[-t tries] smtp|pop3 checkpassword prog [arg ...] | -C smtp|pop3 "
+    "[checkpassword ...]";
 
 #define TRIES_MAX 1000
 
-/* A setting authup cannot serve with: the client hears that the controls
- * cannot be read, as from qmail-smtpd (not a bare close), the log says
- * why, and authup exits 111. */
-__attribute__((noreturn, format(printf, 2, 3))) static void
-die_config(const struct config *cfg, const char *fmt, ...)
+/* A setting authup cannot serve with. Checking (-C): one line says it, and
+ * the check goes on. Serving: the client hears that the controls cannot be
+ * read, as from qmail-smtpd (not a bare close), the log says why, and authup
+ * exits 111. */
+__attribute__((format(printf, 2, 3))) static void problem(struct config *cfg,
+                                                          const char *fmt, ...)
 {
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (cfg->checking) {
+        cfg->problems++;
+        error_msg("%s", text);
+        return;
+    }
     static const char smtp[] = "421 4.3.0 unable to read controls\r\n";
     static const char pop3[] = "-ERR [SYS/TEMP] unable to read controls\r\n";
     int is_pop3 = cfg->proto == PROTO_POP3;
     ssize_t w = write(1, is_pop3 ? pop3 : smtp,
                       is_pop3 ? sizeof pop3 - 1 : sizeof smtp - 1);
     (void)w;
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     die_msg(EXIT_TEMP, "%s", text);
 }
 
@@ -43,7 +51,7 @@ static void read_greeting(struct config *cfg)
     if (control_greeting(
             cfg->proto == PROTO_SMTP ? "smtpgreeting" : "pop3greeting",
             cfg->greeting, sizeof cfg->greeting, why, sizeof why) <= 0)
-        die_config(cfg, "%s", why);
+        problem(cfg, "%s", why);
 }
 
 /* Whether a capability line names something authup advertises itself. */
@@ -97,22 +105,25 @@ static void read_caps(struct config *cfg)
         cfg->proto == PROTO_SMTP ? "smtpcapabilities" : "pop3capabilities";
     struct bytes text = BYTES_INIT(0);
     int r = control_readfile(name, &text, 1 << 16);
-    if (r < 0)
-        die_config(cfg, "unable to read %s/%s: %s", control_dir(), name,
-                   strerror(errno));
-    if (r == 0)
-        die_config(
-            cfg,
-            "%s/%s does not exist: list the server's capabilities there, "
-            "one a line (an empty file is fine)",
-            control_dir(), name);
+    if (r < 0) {
+        problem(cfg, "unable to read %s/%s: %s", control_dir(), name,
+                strerror(errno));
+        return;
+    }
+    if (r == 0) {
+        problem(cfg,
+                "%s/%s does not exist: list the server's capabilities there, "
+                "one a line (an empty file is fine)",
+                control_dir(), name);
+        return;
+    }
     size_t bad = authconf_parse_caps(cfg, text.s ? text.s : "", text.len);
     bytes_free(&text);
     if (bad)
-        die_config(cfg,
-                   "%s/%s:%zu: a capability line must be printable text of at "
-                   "most %d characters, and at most %d lines are taken",
-                   control_dir(), name, bad, CAP_LINE_MAX, CAPS_MAX);
+        problem(cfg,
+                "%s/%s:%zu: a capability line must be printable text of at "
+                "most %d characters, and at most %d lines are taken",
+                control_dir(), name, bad, CAP_LINE_MAX, CAPS_MAX);
 }
 
 /* Before AUTH the client gets authup's own idle timeout, not the server's
@@ -122,11 +133,13 @@ static void read_timeout(struct config *cfg)
 {
     const char *s = getenv("AUTHUP_TIMEOUT");
     unsigned long seconds = 60;
-    if (s && (number_scan(s, 86400, &seconds) < 0 || seconds == 0))
-        die_config(cfg,
-                   "AUTHUP_TIMEOUT=%.20s is not a number of seconds "
-                   "from 1 to 86400",
-                   s);
+    if (s && (number_scan(s, 86400, &seconds) < 0 || seconds == 0)) {
+        problem(cfg,
+                "AUTHUP_TIMEOUT=%.20s is not a number of seconds from 1 to "
+                "86400",
+                s);
+        seconds = 60;
+    }
     cfg->timeout_ms = (int64_t)seconds * 1000;
 }
 
@@ -136,12 +149,11 @@ static void read_pause(struct config *cfg)
     cfg->pause_ms = 1000;
     if (!s)
         return;
-    unsigned long v;
+    unsigned long v = 1;
     if (number_scan(s, 60, &v) < 0)
-        die_config(cfg,
-                   "AUTHUP_PAUSE=%.20s is not a number of seconds "
-                   "from 0 to 60",
-                   s);
+        problem(cfg,
+                "AUTHUP_PAUSE=%.20s is not a number of seconds from 0 to 60",
+                s);
     cfg->pause_ms = (int)v * 1000;
 }
 
@@ -165,10 +177,36 @@ static void reup_tries(struct config *cfg, unsigned long tries)
         cfg->tries = (unsigned)limit;
 }
 
+/* -C: the checkpassword program can be run (found in PATH, executable). */
+static void check_runnable(struct config *cfg, const char *prog)
+{
+    if (strchr(prog, '/')) {
+        if (access(prog, X_OK) < 0)
+            problem(cfg, "unable to run %s: %s", prog, strerror(errno));
+        return;
+    }
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/bin:/bin";
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, ":");
+        char file[4096];
+        snprintf(file, sizeof file, "%.*s/%s", (int)n, n ? p : ".", prog);
+        if (access(file, X_OK) == 0)
+            return;
+        p += n + (p[n] == ':');
+    }
+    problem(cfg, "unable to run %s: not found in PATH %s", prog, path);
+}
+
 void authconf_load(struct config *cfg, int argc, char **argv)
 {
     memset(cfg, 0, sizeof *cfg);
     int i = 1;
+    if (i < argc && strcmp(argv[i], "-C") == 0) {
+        cfg->checking = 1;
+        i++;
+    }
     unsigned long tries = 0; /* 0: the protocol's default, as acceptutils */
     if (i < argc && strncmp(argv[i], "-t", 2) == 0) {
         const char *v = argv[i][2] ? argv[i] + 2 : argv[++i];
@@ -178,7 +216,7 @@ void authconf_load(struct config *cfg, int argc, char **argv)
     }
     if (i < argc && strcmp(argv[i], "--") == 0)
         i++;
-    if (argc - i < 3)
+    if (argc - i < (cfg->checking ? 1 : 3))
         die_usage(usage);
     if (strcmp(argv[i], "smtp") == 0)
         cfg->proto = PROTO_SMTP;
@@ -195,6 +233,8 @@ void authconf_load(struct config *cfg, int argc, char **argv)
     read_caps(cfg);
     read_timeout(cfg);
     read_pause(cfg);
+    if (cfg->checking && cfg->checkpassword[0])
+        check_runnable(cfg, cfg->checkpassword[0]);
 }
 
 void authconf_free(struct config *cfg)

@@ -24,10 +24,13 @@ struct config {
     size_t ncaps;
     int broken_clients;   /* AUTHUP_SASL_BROKEN_CLIENTS: AUTH=PLAIN LOGIN */
     char **checkpassword; /* the checkpassword command line, then prog */
+    int checking;         /* -C: report every problem, serve nothing */
+    int problems;         /* found while checking */
 };
 
 /* Fills cfg from argv (after the options) and the control files; exits
- * with a message (100 usage, 111 control files) when it cannot. */
+ * with a message (100 usage, 111 control files) when it cannot, or, with
+ * -C, reports every problem and counts it in cfg->problems. */
 void authconf_load(struct config *cfg, int argc, char **argv);
 void authconf_free(struct config *cfg);
 

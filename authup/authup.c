@@ -17,6 +17,14 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     struct config cfg;
     authconf_load(&cfg, argc, argv);
+    if (cfg.checking) {
+        info_msg("%s: %d error%s: %s", cfg.name, cfg.problems,
+                 cfg.problems == 1 ? "" : "s",
+                 cfg.problems ? "it would refuse every session"
+                              : "it would serve");
+        authconf_free(&cfg);
+        return cfg.problems ? EXIT_PERM : EXIT_OK;
+    }
     if (cfg.under_reup && cfg.reup_try > 1) {
         /* authup told reup not to run it again, unless it died before it
          * could: the connection is over, whatever state it was left in. */

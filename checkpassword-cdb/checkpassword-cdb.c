@@ -5,6 +5,7 @@
  * are the interface's: 1 rejected, 2 misused, 111 temporary failure. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "become.h"
@@ -82,6 +83,39 @@ static int check(const struct fd3 *in, const char *path)
     return r == PASSHASH_MATCH;
 }
 
+static void report(void *ctx, const char *message)
+{
+    (void)ctx;
+    error_msg("%s", message);
+}
+
+/* -C: the database a login would read, readable by root alone, with every
+ * record well formed. */
+static int check_db(const char *path)
+{
+    int problems = 0;
+    struct stat st;
+    if (stat(path, &st) == 0 && (st.st_uid != 0 || (st.st_mode & 077))) {
+        error_msg("%s may be read by others than root (owner %ld, mode %04o): "
+                  "chown root %s; chmod 600 %s",
+                  path, (long)st.st_uid, (unsigned)(st.st_mode & 07777), path,
+                  path);
+        problems++;
+    }
+    int r = pwdb_check(path, report, NULL);
+    if (r < 0 && errno == ENOENT) {
+        error_msg("%s does not exist: build it with cdbpasswd make", path);
+        r = 1;
+    } else if (r < 0) {
+        error_msg("unable to read %s: %s", path, strerror(errno));
+        r = 1;
+    }
+    problems += r;
+    info_msg("%s: %d error%s: %s", path, problems, problems == 1 ? "" : "s",
+             problems ? "fix them before serving" : "it would serve");
+    return problems ? EXIT_PERM : EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     progname = "checkpassword-cdb";
@@ -94,6 +128,8 @@ int main(int argc, char **argv)
     char path[4096];
     if (pwdb_cdb_path(path, sizeof path) < 0)
         die_sys(EXIT_TEMP, "find", "the password database");
+    if (argc == 2 && strcmp(argv[1], "-C") == 0)
+        return check_db(path);
 
     struct fd3 in;
     enum fd3_status st = fd3_parse(up, read_fd3(), &in);

@@ -7,6 +7,7 @@
 #include "control.h"
 #include "passhash.h"
 #include "pwdb.h"
+#include "safetext.h"
 
 static int env_path(char *out, size_t size, const char *var, const char *name)
 {
@@ -107,4 +108,77 @@ enum pwdb_status pwdb_lookup(const char *path, const char *name, size_t len,
     cdbfile_close(&c);
     errno = saved;
     return s;
+}
+
+int pwdb_check(const char *path, pwdb_report_fn *report, void *ctx)
+{
+    struct cdb c;
+    int r = cdbfile_open(&c, path);
+    if (r <= 0) {
+        if (r == 0)
+            errno = ENOENT;
+        return -1;
+    }
+    int problems = 0, format = 0, dummy = 0;
+    unsigned long records = 0;
+    char msg[512];
+    unsigned pos;
+    cdb_seqinit(&pos, &c);
+    while (cdb_seqnext(&pos, &c) > 0) {
+        const char *key = cdb_getkey(&c);
+        unsigned klen = cdb_keylen(&c);
+        const char *val = cdb_getdata(&c);
+        unsigned vlen = cdb_datalen(&c);
+        char name[64];
+        safeword(name, sizeof name, key, klen);
+        if (klen == 7 && memcmp(key, ":format", 7) == 0) {
+            format = vlen == sizeof PWDB_FORMAT - 1 &&
+                     memcmp(val, PWDB_FORMAT, vlen) == 0;
+            continue;
+        }
+        if (klen == 6 && memcmp(key, ":dummy", 6) == 0) {
+            dummy = hashtext_check(val, vlen) == HASHTEXT_OK;
+            continue;
+        }
+        records++;
+        struct pwrecord rec;
+        enum pwrecord_status st = pwrecord_parse(val, vlen, &rec);
+        if (st != PWRECORD_OK) {
+            snprintf(msg, sizeof msg, "%s: the record of %s: %s", path, name,
+                     pwrecord_strerror(st, rec.hash_status));
+            report(ctx, msg);
+            problems++;
+        } else if (rec.name_len != klen || memcmp(rec.name, key, klen) != 0) {
+            snprintf(msg, sizeof msg,
+                     "%s: the record under %s names another "
+                     "user",
+                     path, name);
+            report(ctx, msg);
+            problems++;
+        }
+    }
+    if (!format) {
+        snprintf(msg, sizeof msg,
+                 "%s: not a database of format %s (rebuild it with cdbpasswd "
+                 "make)",
+                 path, PWDB_FORMAT);
+        report(ctx, msg);
+        problems++;
+    }
+    if (!dummy) {
+        snprintf(msg, sizeof msg,
+                 "%s: no usable dummy hash, so unknown names answer faster "
+                 "than known ones (rebuild it with cdbpasswd make)",
+                 path);
+        report(ctx, msg);
+        problems++;
+    }
+    if (records == 0) {
+        snprintf(msg, sizeof msg, "%s: no users (add one with cdbpasswd add)",
+                 path);
+        report(ctx, msg);
+        problems++;
+    }
+    cdbfile_close(&c);
+    return problems;
 }

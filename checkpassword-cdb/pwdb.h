@@ -45,4 +45,11 @@ struct pwdb_entry {
 enum pwdb_status pwdb_lookup(const char *path, const char *name, size_t len,
                              struct pwdb_entry *e);
 
+/* checkpassword-cdb -C: every record of the cdb at path parses, and its
+ * name is its key; the format and the dummy hash are there. report gets
+ * each problem; returns the number found, or -1 with errno when the file
+ * cannot be read (ENOENT when it does not exist). */
+typedef void pwdb_report_fn(void *ctx, const char *message);
+int pwdb_check(const char *path, pwdb_report_fn *report, void *ctx);
+
 #endif

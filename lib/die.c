@@ -89,6 +89,14 @@ void warn_sys(const char *verb, const char *object)
     say("warning", "unable to %s %s: %s", verb, object ? object : "", reason);
 }
 
+void error_msg(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsay("error", fmt, ap);
+    va_end(ap);
+}
+
 void info_msg(const char *fmt, ...)
 {
     va_list ap;

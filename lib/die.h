@@ -19,6 +19,8 @@ __attribute__((noreturn, format(printf, 2, 3))) void
 die_msg(int code, const char *fmt, ...);
 __attribute__((noreturn)) void die_nomem(void);
 __attribute__((format(printf, 1, 2))) void warn_msg(const char *fmt, ...);
+/* A problem a check mode (-C) found: "prog: error: <text>". */
+__attribute__((format(printf, 1, 2))) void error_msg(const char *fmt, ...);
 void warn_sys(const char *verb, const char *object);
 __attribute__((format(printf, 1, 2))) void info_msg(const char *fmt, ...);
 

@@ -14,8 +14,11 @@ int config_options(struct config *c, int argc, char **argv)
     opterr = 0;
     int opt;
     unsigned long v;
-    while ((opt = getopt(argc, argv, "+ih:t:")) != -1) {
+    while ((opt = getopt(argc, argv, "+Cih:t:")) != -1) {
         switch (opt) {
+        case 'C':
+            c->check = 1;
+            break;
         case 'i':
             c->implicit = 1;
             break;
@@ -32,7 +35,7 @@ int config_options(struct config *c, int argc, char **argv)
             return -1;
         }
     }
-    if (optind >= argc)
+    if (c->check != (optind >= argc))
         return -1;
     c->argv = argv + optind;
     return 0;

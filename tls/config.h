@@ -24,6 +24,7 @@
     "-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1"
 
 struct config {
+    int check;            /* -C: check the settings, serve nothing */
     int implicit;         /* -i: the handshake first, then prog */
     int64_t handshake_ms; /* -h */
     int64_t idle_ms;      /* -t */
@@ -40,8 +41,8 @@ struct config {
     struct sni_table sni; /* CERTFILE:name, KEYFILE:name */
 };
 
-/* The options, up to prog. 0, or -1 when they are not those of the
- * usage line (the caller says it). */
+/* The options, up to prog (none with -C). 0, or -1 when they are not
+ * those of the usage line (the caller says it). */
 int config_options(struct config *c, int argc, char **argv);
 
 /* The variables of envp. 0, or -1 with a message naming the variable in

@@ -283,6 +283,122 @@ done:
     return ret;
 }
 
+struct checker {
+    creds_report_fn *report;
+    void *ctx;
+    int errors;
+    time_t now;
+};
+
+static void problem(struct checker *k, int warning, const char *message)
+{
+    k->errors += !warning;
+    k->report(k->ctx, warning, message);
+}
+
+static void date(time_t t, char *out, size_t size)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(out, size, "%Y-%m-%d %H:%M UTC", &tm))
+        snprintf(out, size, "%lld", (long long)t);
+}
+
+/* The dates of every certificate in a chain. */
+static void check_dates(struct checker *k, const char *var, const char *path)
+{
+    gnutls_datum_t d;
+    if (slurp(path, &d) < 0)
+        return; /* already said */
+    gnutls_x509_crt_t *crts = NULL;
+    unsigned n = 0;
+    int r = gnutls_x509_crt_list_import2(&crts, &n, &d, format(&d), 0);
+    unslurp(&d);
+    for (unsigned i = 0; r >= 0 && i < n; i++) {
+        time_t from = gnutls_x509_crt_get_activation_time(crts[i]);
+        time_t until = gnutls_x509_crt_get_expiration_time(crts[i]);
+        gnutls_datum_t dn = {NULL, 0};
+        (void)gnutls_x509_crt_get_dn3(crts[i], &dn, 0);
+        char when[64], msg[1024];
+        const char *subject = dn.data ? (const char *)dn.data : "?";
+        if (from != (time_t)-1 && from > k->now) {
+            date(from, when, sizeof when);
+            snprintf(msg, sizeof msg,
+                     "%s %s: certificate %u of the chain (%s) is not valid "
+                     "before %s",
+                     var, path, i + 1, subject, when);
+            problem(k, 0, msg);
+        } else if (until != (time_t)-1 && until <= k->now) {
+            date(until, when, sizeof when);
+            snprintf(msg, sizeof msg,
+                     "%s %s: certificate %u of the chain (%s) expired on %s",
+                     var, path, i + 1, subject, when);
+            problem(k, 0, msg);
+        } else if (until != (time_t)-1 &&
+                   until - k->now < CREDS_EXPIRY_WARN_DAYS * 86400) {
+            date(until, when, sizeof when);
+            snprintf(msg, sizeof msg,
+                     "%s %s: certificate %u of the chain (%s) expires on %s",
+                     var, path, i + 1, subject, when);
+            problem(k, 1, msg);
+        }
+        gnutls_free(dn.data);
+        gnutls_x509_crt_deinit(crts[i]);
+    }
+    gnutls_free(crts);
+}
+
+/* One pair, then its dates. */
+static void check_pair(struct checker *k, const char *label,
+                       const char *certfile, const char *keyfile,
+                       const gnutls_datum_t *ca, gnutls_dh_params_t dh)
+{
+    char err[1024], var[SNI_NAME_MAX + 16];
+    gnutls_certificate_credentials_t cred = NULL;
+    if (load_one(&cred, label, certfile, keyfile, ca, dh, err, sizeof err) < 0)
+        problem(k, 0, err);
+    if (cred)
+        gnutls_certificate_free_credentials(cred);
+    snprintf(var, sizeof var, "CERTFILE%s", label);
+    check_dates(k, var, certfile);
+}
+
+int creds_check(const struct config *cfg, time_t now, creds_report_fn *report,
+                void *ctx)
+{
+    struct checker k = {report, ctx, 0, now};
+    struct creds c;
+    memset(&c, 0, sizeof c);
+    char err[1024];
+    const char *pos = NULL;
+    int r = gnutls_priority_init(&c.priority, cfg->ciphers, &pos);
+    if (r < 0) {
+        snprintf(err, sizeof err, "unable to parse CIPHERS at \"%.40s\": %s",
+                 pos ? pos : cfg->ciphers, gnutls_strerror(r));
+        problem(&k, 0, err);
+    } else {
+        gnutls_priority_deinit(c.priority);
+    }
+    if (cfg->dhfile && load_dh(&c, cfg->dhfile, err, sizeof err) < 0)
+        problem(&k, 0, err);
+    gnutls_datum_t ca = {NULL, 0};
+    if (cfg->cafile && load_ca(cfg->cafile, &ca, err, sizeof err) < 0)
+        problem(&k, 0, err);
+    if (!cfg->certfile)
+        problem(&k, 0, "unable to read the certificate: CERTFILE is not set");
+    else
+        check_pair(&k, "", cfg->certfile, cfg->keyfile, &ca, c.dh);
+    for (size_t i = 0; i < cfg->sni.count; i++) {
+        const struct sni_entry *e = &cfg->sni.entry[i];
+        char label[SNI_NAME_MAX + 2];
+        snprintf(label, sizeof label, ":%s", e->name);
+        check_pair(&k, label, e->certfile, e->keyfile, &ca, c.dh);
+    }
+    unslurp(&ca);
+    if (c.dh)
+        gnutls_dh_params_deinit(c.dh);
+    return k.errors;
+}
+
 gnutls_certificate_credentials_t creds_for(const struct creds *c,
                                            const char *name, size_t len)
 {

@@ -11,6 +11,7 @@
 
 #include <gnutls/gnutls.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "config.h"
 
@@ -31,6 +32,18 @@ int creds_load(struct creds *c, const struct config *cfg, char *err,
 
 /* The credentials for the server name a client asked for (any bytes): its
  * SNI pair, or the fallback. */
+/* Called once for every problem creds_check() finds: an error (a
+ * connection would fail) or a warning. */
+typedef void creds_report_fn(void *ctx, int warning, const char *message);
+/* ucspitlsd -C: everything creds_load() reads, each part on its own so that
+ * every problem is found, and the dates of every certificate in every
+ * chain: one that has expired or is not yet valid is an error, one that
+ * expires within 14 days a warning. now is the time to check against.
+ * Returns the number of errors. */
+#define CREDS_EXPIRY_WARN_DAYS 14
+int creds_check(const struct config *cfg, time_t now, creds_report_fn *report,
+                void *ctx);
+
 gnutls_certificate_credentials_t creds_for(const struct creds *c,
                                            const char *name, size_t len);
 

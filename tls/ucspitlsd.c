@@ -14,6 +14,7 @@
 
 #include "appenv.h"
 #include "channels.h"
+#include "check.h"
 #include "clock.h"
 #include "config.h"
 #include "die.h"
@@ -23,7 +24,8 @@
 
 extern char **environ;
 
-#define USAGE "[-i] [-h handshake_seconds] [-t idle_seconds] prog [arg ...]"
+#define USAGE                                                                  \
+    "[-i] [-h handshake_seconds] [-t idle_seconds] prog [arg ...] | -C"
 
 static const char *peer(void)
 {
@@ -96,6 +98,8 @@ int main(int argc, char **argv)
     char err[1024];
     if (config_options(&cfg, argc, argv) < 0)
         die_usage(USAGE);
+    if (cfg.check)
+        return check_settings(&cfg, environ);
     check_stdio();
     if (config_env(&cfg, environ, err, sizeof err) < 0) {
         if (cfg.implicit)
