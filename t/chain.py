@@ -6,8 +6,10 @@ CA and certificate, a mail user in a password cdb, and under tcpserver on
   submission  ucspitlsd (TLS required) authup smtp checkpassword-cdb
               checknotroot fixsmtpio msmtpd
   smtps       ucspitlsd -i authup smtp ... (implicit TLS)
-  pop3        ucspitlsd (STLS offered) authup pop3 checkpassword-cdb
-              checknotroot pop3d (dovecot's pop3, preauthenticated)
+  pop3        ucspitlsd (STLS offered, not required as in the demo, so
+              that tests can log in without it) authup pop3
+              checkpassword-cdb checknotroot pop3d (dovecot's pop3,
+              preauthenticated)
   pop3s       ucspitlsd -i authup pop3 ...
 
 msmtpd delivers through qmail-qfilter-addtlsheader into the user's Maildir.
