@@ -85,11 +85,16 @@ run_child(char **argv, int fd3, int mark, const char *user, const char *helo)
     _exit(EXIT_TEMP);
 }
 
-static void log_attempt(const struct config *cfg, const char *user, size_t ulen,
-                        const struct outcome *o)
+static void log_attempt(const struct config *cfg, struct conn *c,
+                        const char *user, size_t ulen, const struct outcome *o)
 {
     char name[200], result[80];
     safeword(name, sizeof name, user, ulen);
+    memcpy(c->user, user, ulen + 1);
+    c->attempts++;
+    c->result = o->session || o->verdict == VERDICT_EXITED ? "accepted"
+                : o->verdict == VERDICT_REJECTED           ? "rejected"
+                                                           : "tempfail";
     const char *ip = getenv("TCPREMOTEIP");
     switch (o->session ? VERDICT_EXITED : o->verdict) {
     case VERDICT_REJECTED:
@@ -113,9 +118,10 @@ static void log_attempt(const struct config *cfg, const char *user, size_t ulen,
 }
 
 struct outcome attempt_run(const struct config *cfg, struct conn *c,
-                           struct sasl_creds *creds, const char *stamp,
-                           const char *helo)
+                           struct sasl_creds *creds, const char *mech,
+                           const char *stamp, const char *helo)
 {
+    c->mech = mech;
     struct outcome o = {VERDICT_TEMPFAIL, EXIT_TEMP, 0};
     char user[SASL_FIELD_MAX + 1];
     size_t ulen = creds->userlen;
@@ -124,7 +130,7 @@ struct outcome attempt_run(const struct config *cfg, struct conn *c,
     sasl_wipe(creds);
     if (fd3 < 0) {
         warn_sys("pass the password to", cfg->checkpassword[0]);
-        log_attempt(cfg, user, ulen, &o);
+        log_attempt(cfg, c, user, ulen, &o);
         return o;
     }
     if (conn_handoff(c) < 0) {
@@ -162,7 +168,7 @@ struct outcome attempt_run(const struct config *cfg, struct conn *c,
     if (mark[0] >= 0)
         o.session = handoff_marked(mark[0]);
     conn_resume(c);
-    log_attempt(cfg, user, ulen, &o);
+    log_attempt(cfg, c, user, ulen, &o);
     wipe(user, sizeof user);
     return o;
 }

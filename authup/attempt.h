@@ -31,12 +31,13 @@ struct outcome {
 };
 
 /* Runs checkpassword (cfg->checkpassword) for the credentials, which are
- * wiped from creds once written to the pipe. helo is the client's EHLO or
- * HELO line for SMTP, or NULL. Logs the attempt's line. Returns the
+ * wiped from creds once written to the pipe; mech is how they came (PLAIN,
+ * LOGIN, USER). helo is the client's EHLO or HELO line for SMTP, or NULL.
+ * Logs the attempt's line and notes it in c for the summary. Returns the
  * outcome; a failure to start counts as VERDICT_TEMPFAIL. */
 struct outcome attempt_run(const struct config *cfg, struct conn *c,
-                           struct sasl_creds *creds, const char *stamp,
-                           const char *helo);
+                           struct sasl_creds *creds, const char *mech,
+                           const char *stamp, const char *helo);
 
 /* The timestamp for fd 3, also POP3's greeting: <pid.seconds@greeting>. */
 void attempt_stamp(char *out, size_t size, const char *greeting);

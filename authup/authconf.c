@@ -10,6 +10,7 @@
 #include "authconf.h"
 #include "control.h"
 #include "die.h"
+#include "sessionid.h"
 #include "exitcodes.h"
 #include "number.h"
 
@@ -206,6 +207,8 @@ void authconf_load(struct config *cfg, int argc, char **argv)
     if (i < argc && strcmp(argv[i], "-C") == 0) {
         cfg->checking = 1;
         i++;
+    } else {
+        sessionid_start(); /* for every line of the connection */
     }
     unsigned long tries = 0; /* 0: the protocol's default, as acceptutils */
     if (i < argc && strncmp(argv[i], "-t", 2) == 0) {

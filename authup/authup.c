@@ -2,16 +2,38 @@
  * none. It collects a name and password, hands them to a checkpassword
  * program on fd 3, and that program runs the real server as the user. */
 #include <signal.h>
+#include <stdlib.h>
 
 #include "authconf.h"
+#include "clock.h"
 #include "conn.h"
 #include "die.h"
 #include "exitcodes.h"
 #include "pop3.h"
 #include "smtp.h"
+#include "summary.h"
+
+/* The connection's summary line: the last attempt's name, mechanism and
+ * result ("none" when there was none), and authup's exit code. */
+static void log_summary(const struct config *cfg, const struct conn *c,
+                        int code, int64_t start)
+{
+    struct summary sm;
+    summary_init(&sm);
+    summary_add(&sm, "protocol", cfg->name);
+    summary_add(&sm, "tls", getenv("SSL_PROTOCOL"));
+    summary_add(&sm, "user", c->attempts ? c->user : NULL);
+    summary_add(&sm, "mechanism", c->mech);
+    summary_addu(&sm, "attempts", c->attempts);
+    summary_add(&sm, "result", c->result ? c->result : "none");
+    summary_addu(&sm, "exit", (uint64_t)code);
+    summary_addms(&sm, "seconds", clock_ms() - start);
+    summary_log(&sm);
+}
 
 int main(int argc, char **argv)
 {
+    int64_t start = clock_ms();
     progname = "authup";
     die_if_version(argc, argv);
     signal(SIGPIPE, SIG_IGN);
@@ -56,6 +78,7 @@ int main(int argc, char **argv)
         code = cfg.proto == PROTO_SMTP ? smtp_serve(&cfg, &c)
                                        : pop3_serve(&cfg, &c);
     }
+    log_summary(&cfg, &c, code, start);
     conn_free(&c);
     authconf_free(&cfg);
     /* Under reup: all the tries were made here; anything but 0 must not

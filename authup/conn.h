@@ -11,6 +11,7 @@
 
 #include "lineread.h"
 #include "outbuf.h"
+#include "sasl.h"
 #include "tlsenv.h"
 
 /* The longest line taken: a command, or a SASL response of the longest
@@ -25,6 +26,13 @@ struct conn {
     int broken; /* writing to the client failed */
     int done;   /* the session is over: authup exits with code */
     int code;
+    /* For the summary line: how many attempts, and of the last one the
+     * mechanism, the name and the result ("accepted", "rejected" or
+     * "tempfail"; NULL before the first). */
+    unsigned attempts;
+    const char *mech;
+    char user[SASL_FIELD_MAX + 1];
+    const char *result;
 };
 
 /* Reads the TLS level (lib/tlsenv.h) and sets up the buffers. 0, or -1

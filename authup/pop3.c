@@ -52,7 +52,7 @@ static void pop3_stls(struct pop3 *p)
     conn_starttls(p->c, replies); /* command() forgot the user already */
 }
 
-static void check(struct pop3 *p)
+static void check(struct pop3 *p, const char *mech)
 {
     p->have_user = 0;
     /* RFC 2449 pipelining is not offered before authentication: what
@@ -63,7 +63,7 @@ static void check(struct pop3 *p)
         conn_say(p->c, "-ERR nothing may follow the password before its reply");
         return;
     }
-    struct outcome o = attempt_run(p->cfg, p->c, &p->cr, p->stamp, NULL);
+    struct outcome o = attempt_run(p->cfg, p->c, &p->cr, mech, p->stamp, NULL);
     if (o.verdict == VERDICT_EXITED) {
         conn_end(p->c, NULL, o.code);
         return;
@@ -105,7 +105,7 @@ static void pop3_pass(struct pop3 *p, const struct command *cmd)
         conn_say(p->c, "-ERR Syntax: PASS password");
         return;
     }
-    check(p);
+    check(p, "USER");
 }
 
 static void pop3_auth(struct pop3 *p, const struct command *cmd)
@@ -133,7 +133,7 @@ static void pop3_auth(struct pop3 *p, const struct command *cmd)
     }
     switch (sasl_plain(line, len, &p->cr)) {
     case SASL_OK:
-        check(p);
+        check(p, "PLAIN");
         return;
     case SASL_CANCELLED:
         conn_say(p->c, "-ERR authentication cancelled");

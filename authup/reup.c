@@ -9,6 +9,7 @@
 
 #include "child.h"
 #include "die.h"
+#include "sessionid.h"
 #include "exitcodes.h"
 #include "number.h"
 
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
     if (i >= argc)
         die_usage(usage);
     set_number("REUP_TRIES", tries);
+    sessionid_start(); /* one for every try on the connection */
     for (unsigned long n = 1;; n++) {
         set_number("REUP", n);
         pid_t pid = child_run(argv + i);

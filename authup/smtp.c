@@ -216,7 +216,7 @@ static void smtp_auth(struct smtp *s, const struct command *cmd)
     }
     char stamp[GREETING_MAX + 64];
     attempt_stamp(stamp, sizeof stamp, s->cfg->greeting);
-    struct outcome o = attempt_run(s->cfg, s->c, &cr, stamp, s->helo);
+    struct outcome o = attempt_run(s->cfg, s->c, &cr, mechs[m], stamp, s->helo);
     answer_outcome(s, &o);
 }
 

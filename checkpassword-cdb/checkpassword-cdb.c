@@ -10,6 +10,7 @@
 
 #include "become.h"
 #include "die.h"
+#include "sessionid.h"
 #include "exitcodes.h"
 #include "fd3.h"
 #include "passhash.h"
@@ -130,6 +131,7 @@ int main(int argc, char **argv)
         die_sys(EXIT_TEMP, "find", "the password database");
     if (argc == 2 && strcmp(argv[1], "-C") == 0)
         return check_db(path);
+    sessionid_start();
 
     struct fd3 in;
     enum fd3_status st = fd3_parse(up, read_fd3(), &in);

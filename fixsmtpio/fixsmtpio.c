@@ -9,13 +9,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "die.h"
 #include "exitcodes.h"
 #include "handoff.h"
 #include "relay.h"
 #include "rulefile.h"
+#include "sessionid.h"
 #include "starttls.h"
+#include "summary.h"
 
 #define GREETING_MAX 1000
 
@@ -126,12 +129,34 @@ static void keep_authup_helo(struct session *s)
         session_keep_helo(s, NULL, 0, helo, strlen(helo));
 }
 
+/* The session's summary line: TLS (SSL_PROTOCOL, set once STARTTLS ran or
+ * under implicit TLS), the user under authup, the counts, the bytes from
+ * and to the client, and the exit code. */
+static void log_summary(const struct relay *r, int code, int64_t start)
+{
+    const struct session_counts *n = &r->s->counts;
+    struct summary sm;
+    summary_init(&sm);
+    summary_add(&sm, "tls", getenv("SSL_PROTOCOL"));
+    summary_add(&sm, "user", getenv(HANDOFF_USER));
+    summary_addu(&sm, "commands", n->commands);
+    summary_addu(&sm, "messages", n->messages);
+    summary_addu(&sm, "refused", n->refused);
+    summary_addu(&sm, "in", r->bytes_in);
+    summary_addu(&sm, "out", r->bytes_out);
+    summary_addu(&sm, "exit", (uint64_t)code);
+    summary_addms(&sm, "seconds", clock_ms() - start);
+    summary_log(&sm);
+}
+
 int main(int argc, char **argv)
 {
+    int64_t start = clock_ms();
     progname = "fixsmtpio";
     die_if_version(argc, argv);
     if (argc < 2)
         die_usage("prog [arg ...]");
+    sessionid_start();
     int mark = handoff_mark_fd();
     if (getenv(HANDOFF_NOFIXSMTPIO)) {
         /* Under authup, the session is the server's now, unless it cannot
@@ -188,6 +213,7 @@ int main(int argc, char **argv)
     if (mark >= 0)
         close(mark);
     int code = relay_run(&r);
+    log_summary(&r, code, start);
 
     session_free(&s);
     ruleview_free(&view);

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "die.h"
 #include "exitcodes.h"
 #include "pending.h"
 #include "safetext.h"
@@ -33,11 +34,18 @@ debug_print(char step, const char *p1, size_t len1, const char *p2, size_t len2)
     char text1[300], text2[600];
     safetext(text1, sizeof text1, p1, len1);
     safetext(text2, sizeof text2, p2, len2);
-    char line[920];
-    int n = snprintf(line, sizeof line, "%c %s%s\n", step, text1, text2);
+    /* fixsmtpio: debug: ID: pid N: 1 EHLO client.example */
+    char line[1100];
+    size_t k = log_prefix(line, sizeof line, "debug");
+    int n = snprintf(line + k, sizeof line - k, "pid %ld: %c %s%s\n",
+                     (long)getpid(), step, text1, text2);
     if (n > 0) {
-        ssize_t w = write(
-            2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        size_t len = k + (size_t)n;
+        if (len >= sizeof line) { /* cut, and still one line */
+            len = sizeof line - 1;
+            line[len - 1] = '\n';
+        }
+        ssize_t w = write(2, line, len);
         (void)w;
     }
 }

@@ -58,11 +58,20 @@ static int outcome(struct relay *r, int status, int stopped_by_us)
     return EXIT_TEMP;
 }
 
+/* Bytes to the client: what left the buffer (a failed write leaves the
+ * rest, which is then dropped). */
+static void sent(struct relay *r, size_t before)
+{
+    r->bytes_out += before - ob_pending(&r->s->to_client);
+}
+
 static void flush_client(struct relay *r)
 {
+    size_t before = ob_pending(&r->s->to_client);
     if (!r->client_gone && ob_flush_all(&r->s->to_client, r->client_out,
                                         clock_ms() + FLUSH_MS) < 0)
         r->client_gone = 1;
+    sent(r, before);
 }
 
 /* Ends the session: what is queued for the client goes out, the server
@@ -86,8 +95,10 @@ static int say_and_finish(struct relay *r, const char *line, int code)
 static void read_client(struct relay *r)
 {
     ssize_t n = lr_fill(&r->s->from_client, r->client_in);
-    if (n > 0)
+    if (n > 0) {
+        r->bytes_in += (uint64_t)n;
         return;
+    }
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     /* End of file, or an error that means the same: the client is gone. */
@@ -107,7 +118,10 @@ static void read_server(struct relay *r)
 
 static void write_client(struct relay *r)
 {
-    if (ob_flush(&r->s->to_client, r->client_out) < 0) {
+    size_t before = ob_pending(&r->s->to_client);
+    int failed = ob_flush(&r->s->to_client, r->client_out) < 0;
+    sent(r, before);
+    if (failed) {
         r->client_gone = 1;
         ob_clear(&r->s->to_client);
         if (!r->client_eof) {

@@ -23,10 +23,12 @@ struct relay {
     struct child child;
     int64_t timeout_ms;
     int client_eof;
-    int client_gone; /* writing to the client failed */
-    int server_eof;  /* the server closed its stdout */
-    int killed;      /* we stopped the server with a signal */
-    int last_status; /* of a server stopped for a refused message */
+    int client_gone;    /* writing to the client failed */
+    int server_eof;     /* the server closed its stdout */
+    int killed;         /* we stopped the server with a signal */
+    int last_status;    /* of a server stopped for a refused message */
+    uint64_t bytes_in;  /* from the client */
+    uint64_t bytes_out; /* to the client */
     relay_starttls_fn *starttls;
     void *ctx;
 };

@@ -72,6 +72,9 @@ static void reply_end(struct session *s)
     if (!a->hide)
         renorm_end(&s->rn, sink, s);
     s->in_reply = 0;
+    if (code / 100 == 2 &&
+        (a->kind == REQ_DATAEND || (a->kind == REQ_BDAT && a->last)))
+        s->counts.messages++;
     if (a->kind == REQ_DATA && code == 354) {
         s->state = CLIENT_DATA;
         s->data_bytes = s->data_out = 0;

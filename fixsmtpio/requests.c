@@ -177,6 +177,8 @@ static void command(struct session *s, const char *line, size_t len)
         kind = REQ_EHLO;
     }
     struct request *r = queue_server(s, kind, line, wlen);
+    /* A chunk's size alone, or the size and LAST (lib/bdat.h). */
+    r->last = kind == REQ_BDAT && memchr(line + 5, ' ', len - 5) != NULL;
     if (verb == VERB_OTHER && rules_event_reserved(line, wlen))
         r->event = NULL; /* "TIMEOUT" from a client is no timeout */
     const char *pre = r->event ? r->event->prepend : NULL;
@@ -239,10 +241,12 @@ static int client_line(struct session *s)
         refuse_line(s, memchr(line, 0, len) ? LOCAL_NUL : LOCAL_CR);
         return TOOK;
     }
-    if (s->state == CLIENT_SASL)
+    if (s->state == CLIENT_SASL) {
         sasl_response(s, line, len);
-    else
+    } else {
+        s->counts.commands++;
         command(s, line, len);
+    }
     return TOOK;
 }
 
@@ -268,6 +272,7 @@ static void debug_data(struct session *s)
 
 static void refuse(struct session *s, enum dataend_refusal why, uint64_t at)
 {
+    s->counts.refused++;
     s->refused = why;
     s->refused_at = at;
 }

@@ -45,6 +45,7 @@ void session_reset(struct session *s, const struct session_config *cfg)
     memset(s, 0, sizeof *s);
     configure(s, cfg);
     s->line_out = keep.line_out;
+    s->counts = keep.counts;
     s->from_client = keep.from_client;
     s->from_server = keep.from_server;
     s->to_client = keep.to_client;

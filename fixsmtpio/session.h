@@ -55,6 +55,7 @@ struct request {
     unsigned char fixup; /* enum fixup_kind */
     unsigned char local; /* REQ_LOCAL: which of fixsmtpio's replies */
     unsigned char vital; /* a 2xx is needed, or the session cannot go on */
+    unsigned char last;  /* REQ_BDAT: the chunk is the LAST */
 };
 
 enum client_state {
@@ -139,6 +140,12 @@ struct session {
     int hide_greeting_2xx; /* after a restart for TLS */
     int greeting_answered; /* a refusing greeting answered the client's
                               next command before it came */
+    /* Counts for the summary line, kept across resets. */
+    struct session_counts {
+        uint64_t commands; /* command lines from the client */
+        uint64_t messages; /* messages the server took (2xx at their end) */
+        uint64_t refused;  /* messages fixsmtpio refused (NUL, bare CR) */
+    } counts;
     /* Outcome. */
     int progress;      /* set when a line or data went through */
     int starttls;      /* STARTTLS accepted and its 220 sent */

@@ -6,16 +6,28 @@
 
 #include "die.h"
 #include "exitcodes.h"
+#include "sessionid.h"
 #include "version.h"
 
 const char *progname = "unknown";
 
+size_t log_prefix(char *out, size_t size, const char *kind)
+{
+    const char *id = sessionid();
+    int n = snprintf(out, size, "%s: %s: %s%s", progname, kind, id ? id : "",
+                     id ? ": " : "");
+    if (n < 0 || (size_t)n >= size) {
+        if (size)
+            out[0] = 0;
+        return 0;
+    }
+    return (size_t)n;
+}
+
 static void vsay(const char *kind, const char *fmt, va_list ap)
 {
     char line[1024];
-    int n = snprintf(line, sizeof line, "%s: %s: ", progname, kind);
-    if (n < 0 || (size_t)n >= sizeof line)
-        n = 0;
+    int n = (int)log_prefix(line, sizeof line, kind);
     int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
     if (m < 0)
         m = 0;

@@ -1,11 +1,14 @@
 /* Messages on stderr in one format, and the functions that exit.
  *   prog: fatal: unable to <verb> <object>: <reason>
  *   prog: warning: <text>
- * progname must be set by main() before any of these is called. */
+ * On a connection with a session ID (lib/sessionid.h), it follows the
+ * kind: "prog: warning: 4f1c2a9e0b7d3e65: <text>". progname must be set by
+ * main() before any of these is called. */
 #ifndef DIE_H
 #define DIE_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 extern const char *progname;
 
@@ -23,5 +26,8 @@ __attribute__((format(printf, 1, 2))) void warn_msg(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void error_msg(const char *fmt, ...);
 void warn_sys(const char *verb, const char *object);
 __attribute__((format(printf, 1, 2))) void info_msg(const char *fmt, ...);
+/* Writes "prog: kind: " and the session ID (if any) into out, for a line
+ * formatted elsewhere; returns its length (0 if it does not fit). */
+size_t log_prefix(char *out, size_t size, const char *kind);
 
 #endif

@@ -7,6 +7,11 @@ static int printable(unsigned char c)
     return c >= 0x20 && c < 0x7f && c != '\\';
 }
 
+static int quotable(unsigned char c)
+{
+    return printable(c) && c != '"';
+}
+
 static int wordish(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -46,6 +51,11 @@ static void render(char *out, size_t size, const char *in, size_t len,
 void safetext(char *out, size_t size, const char *in, size_t len)
 {
     render(out, size, in, len, printable);
+}
+
+void safequoted(char *out, size_t size, const char *in, size_t len)
+{
+    render(out, size, in, len, quotable);
 }
 
 void safeword(char *out, size_t size, const char *in, size_t len)

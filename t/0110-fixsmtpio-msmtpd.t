@@ -160,12 +160,37 @@ log = auth.text()
 ok("AHVzZXIAc2VjcmV0" not in log and "secret" not in log,
    "no password or SASL blob in the debug log")
 like(log, r"1 \[SASL response, 16 bytes\]", "the SASL line noted by size")
-like(log, r"(?m)^1 AUTH PLAIN$", "AUTH with initial response shown cut")
-like(log, r"(?m)^3 235 ", "debug: replies from the server (3)")
-like(log, r"(?m)^4 250-mx.example.org$", "debug: replies to the client (4)")
-like(log, r"(?mi)^2 MAIL FROM:<a@example.org>", "debug: requests (2)")
-like(log, r"(?m)^D \d+ bytes from the client, \d+ to the server$", "debug: data as a byte count only")
+like(log, r"(?m)" + DEBUG + r"1 AUTH PLAIN$",
+     "AUTH with initial response shown cut")
+like(log, r"(?m)" + DEBUG + r"3 235 ", "debug: replies from the server (3)")
+like(log, r"(?m)" + DEBUG + r"4 250-mx.example.org$",
+     "debug: replies to the client (4)")
+like(log, r"(?mi)" + DEBUG + r"2 MAIL FROM:<a@example.org>",
+     "debug: requests (2)")
+like(log, r"(?m)" + DEBUG + r"D \d+ bytes from the client, \d+ to the server$",
+     "debug: data as a byte count only")
 ok("Subject: auth" not in log, "no message content in the debug log")
+# Every line of a connection carries its ID: the debug lines, with the
+# pid, and the summary line that ends each session.
+lines = [ln for ln in log.splitlines() if ln.startswith("fixsmtpio:")]
+ids = {}
+for ln in lines:
+    m = re.match(r"fixsmtpio: (\w+): ([0-9a-f]{16}): (pid (\d+): )?", ln)
+    ids.setdefault(m.group(2) if m else None, []).append(ln)
+ok(None not in ids and len(ids) == 2,
+   "every fixsmtpio line carries one of the two sessions' IDs")
+for sid, group in sorted(ids.items(), key=lambda kv: str(kv[0])):
+    pids = {re.search(r": pid (\d+): ", ln).group(1)
+            for ln in group if ": debug: " in ln}
+    summaries = [ln for ln in group if ": summary: " in ln]
+    ok(len(pids) == 1 and len(summaries) == 1,
+       "session %s: one pid on its debug lines, one summary line" % sid)
+summ = re.findall(r"(?m)" + SUMMARY % "fixsmtpio" + r"(.*)$", log)
+like(summ[-1] if summ else "",
+     r"^ip=127\.0\.0\.1 tls=- user=- commands=6 messages=1 refused=0 "
+     r"in=\d+ out=\d+ exit=0 seconds=\d+\.\d{3}$",
+     "smtplib's session (EHLO AUTH MAIL RCPT DATA QUIT) and its message "
+     "in the summary")
 auth.stop()
 
 # Under authup: the fresh server is greeted with the client's EHLO line

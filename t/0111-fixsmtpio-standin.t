@@ -214,7 +214,7 @@ c = SMTP(srv.port)
 is_(c.text(), "421 4.3.0 unable to read controls",
     "rule error standing alone: 421 to the client")
 is_(srv.ends(1), [18], "exit 18")
-like(srv.text(), r"fixsmtpio: warning: \S+/fixsmtpio:2:10: exit code 300 "
+like(srv.text(), r"fixsmtpio: warning: [0-9a-f]{16}: \S+/fixsmtpio:2:10: exit code 300 "
      r"is not in 0-255", "the error names file, line and column")
 srv.stop()
 srv = run([], ctl_dir=ctl_bad, name="badrules2", AUTHUP_USER="u")

@@ -127,10 +127,10 @@ try:
 except (ssl.SSLError, OSError):
     ok(True, "a CBC cipher refused")
 st = srv.ends(4)
-like(srv.text(), r"ucspitlsd: fatal: unable to complete the TLS handshake "
+like(srv.text(), r"ucspitlsd: fatal: [0-9a-f]{16}: unable to complete the TLS handshake "
      r"with 127\.0\.0\.1: .*unsupported version",
      "the log names the peer and why: the version")
-like(srv.text(), r"ucspitlsd: fatal: unable to complete the TLS handshake "
+like(srv.text(), r"ucspitlsd: fatal: [0-9a-f]{16}: unable to complete the TLS handshake "
      r"with 127\.0\.0\.1: No supported cipher suites",
      "or the cipher")
 srv.stop()
@@ -166,7 +166,7 @@ try:
 except (ssl.SSLError, OSError):
     ok(True, "no handshake after an unknown command")
 srv.ends(1)
-like(srv.text(), r"ucspitlsd: warning: unknown UCSPI-TLS command 0x78",
+like(srv.text(), r"ucspitlsd: warning: [0-9a-f]{16}: unknown UCSPI-TLS command 0x78",
      "the engine names the command")
 srv.stop()
 

@@ -96,6 +96,13 @@ e = session(srv.port)
 is_(e.get("SSL_CLIENT_VERIFY"), "NONE", "no certificate: NONE")
 ok(re.fullmatch(r"[ -~]*", e.get("SSL_CLIENT_VERIFY", "")) is not None,
    "the variable is printable")
+# The summary line of each connection names the verified certificate.
+clients = [re.search(r' client=("[^"]*"|\S+) ', s).group(1)
+           for s in srv.summaries("ucspitlsd", 7)]
+is_(clients, ['"EMAIL=alice@example.org,CN=Alice Example,O=Test"'] * 2 +
+    ['"CN=bob,O=Test"'] +
+    ["failed"] * 3 + ["none"],
+    "the summary lines: the verified subjects, failed, none")
 srv.stop()
 
 env = environ(CERTFILE=srvcert.cert, KEYFILE=srvcert.key)
@@ -119,7 +126,7 @@ c = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
 is_(c.recv(100), b"", "a CAFILE without a certificate: nothing is sent")
 c.close()
 is_(srv.ends(1), [111], "  exit 111")
-like(srv.text(), r"ucspitlsd: fatal: unable to parse CAFILE \S+notca\.pem",
+like(srv.text(), r"ucspitlsd: fatal: [0-9a-f]{16}: unable to parse CAFILE \S+notca\.pem",
      "  naming the file")
 srv.stop()
 done()

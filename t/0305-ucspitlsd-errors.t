@@ -58,8 +58,13 @@ def received(port, send=None):
 
 
 def log_lines(srv):
+    """ucspitlsd's lines, but for the summary line (summaries())."""
     return [line for line in srv.text().splitlines()
-            if line.startswith("ucspitlsd:")]
+            if line.startswith("ucspitlsd:") and ": summary: " not in line]
+
+
+def summaries(srv):
+    return re.findall(r"(?m)" + SUMMARY % "ucspitlsd" + r"(.*)$", srv.text())
 
 
 good = dict(CERTFILE=cert.cert, KEYFILE=cert.key)
@@ -100,7 +105,7 @@ for name, settings, message in cases:
     is_(received(srv.port), b"", "%s, implicit: nothing is sent" % name)
     is_(srv.ends(1), [111], "%s, implicit: exit 111" % name)
     lines = log_lines(srv)
-    ok(len(lines) == 1 and re.search("ucspitlsd: fatal: " + message,
+    ok(len(lines) == 1 and re.search("ucspitlsd: fatal: [0-9a-f]{16}: " + message,
                                      lines[0]),
        "%s, implicit: one line says why" % name)
     if len(lines) != 1:
@@ -122,7 +127,7 @@ for name, settings, message in cases:
     is_(srv.ends(1), [0], "%s, STARTTLS: prog's exit code" % name)
     lines = log_lines(srv)
     ok(len(lines) == 1 and re.search(
-        "ucspitlsd: warning: " + message + r".*: no TLS for 127\.0\.0\.1, "
+        "ucspitlsd: warning: [0-9a-f]{16}: " + message + r".*: no TLS for 127\.0\.0\.1, "
         "the session goes on without it", lines[0]),
        "%s, STARTTLS: one warning says why" % name)
     if len(lines) != 1:
@@ -152,7 +157,7 @@ srv = TCPServer(prog("ucspitlsd") + ["no-such-program"],
 servers.append(srv)
 is_(received(srv.port), b"", "a prog that cannot be run: nothing is sent")
 is_(srv.ends(1), [111], "  exit 111")
-like(srv.text(), r"ucspitlsd: fatal: unable to run no-such-program: No such "
+like(srv.text(), r"ucspitlsd: fatal: [0-9a-f]{16}: unable to run no-such-program: No such "
      r"file or directory", "  it says why")
 srv.stop()
 
@@ -168,8 +173,12 @@ ok(how in ("eof", "reset"), "garbage instead of a ClientHello: the "
 is_(srv.ends(1), [111], "  prog learns that TLS failed (tlsecho exits 111)")
 lines = log_lines(srv)
 is_(len(lines), 1, "  one log line")
-like(lines[0] if lines else "", r"^ucspitlsd: fatal: unable to complete the "
-     r"TLS handshake with 127\.0\.0\.1: \S", "  naming the peer and why")
+like(lines[0] if lines else "", r"^ucspitlsd: fatal: [0-9a-f]{16}: unable to "
+     r"complete the TLS handshake with 127\.0\.0\.1: \S",
+     "  naming the peer and why")
+like(" ".join(summaries(srv)), r"^ip=127\.0\.0\.1 mode=starttls tls=none "
+     r"cipher=- sni=- resumed=- client=- in=0 out=0 seconds=\d+\.\d{3} "
+     r"end=handshake-failed$", "  and the summary line says how it ended")
 s.close()
 srv.stop()
 
@@ -214,9 +223,12 @@ for name, args, send, starttls in (
     srv.ends(1)
     lines = log_lines(srv)
     ok(len(lines) == 1 and re.search(
-        r"^ucspitlsd: fatal: unable to complete the TLS handshake with "
-        r"127\.0\.0\.1: timed out", lines[0]),
+        r"^ucspitlsd: fatal: [0-9a-f]{16}: unable to complete the TLS "
+        r"handshake with 127\.0\.0\.1: timed out", lines[0]),
        "%s: one line: timed out" % name)
+    like(" ".join(summaries(srv)), r"^ip=127\.0\.0\.1 mode=%s tls=none .* "
+         r"end=handshake-failed$" % ("starttls" if starttls else "implicit"),
+         "%s: then the summary" % name)
     if len(lines) != 1:
         diag(srv.text())
     srv.stop()

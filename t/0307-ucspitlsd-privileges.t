@@ -116,7 +116,7 @@ for name, settings, message in (
     is_(c.recv(100), b"", "as nobody, %s: nothing is sent" % name)
     c.close()
     is_(srv.ends(1), [111], "  exit 111")
-    like(srv.text(), r"ucspitlsd: fatal: " + message, "  and it says why")
+    like(srv.text(), r"ucspitlsd: fatal: [0-9a-f]{16}: " + message, "  and it says why")
     srv.stop()
 
 env = environ(CERTFILE=cert.cert, KEYFILE=cert.key, TLS_UID=str(NOBODY),

@@ -340,14 +340,27 @@ for name, ctldir, env, why in (
     like(srv.text(), r"authup: fatal: .*" + why, "%s: the log says why" % name)
     srv.stop()
 
-# Log lines: one per attempt, with TCPREMOTEIP, never a password.
-lines = [l for l in logtext.splitlines() if "authup: info:" in l]
+# Log lines: one per attempt, with TCPREMOTEIP, never a password; then a
+# summary line for the connection, with the same session ID.
+lines = [l for l in logtext.splitlines()
+         if "authup: info:" in l and ": summary: " not in l]
 like(lines[0] if lines else None,
-     r"^authup: info: pid \d+: smtp: user crash from 127\.0\.0\.1: "
-     r"tempfail \(killed by signal 11\)$", "the crash's log line")
+     r"^authup: info: [0-9a-f]{16}: pid \d+: smtp: user crash from "
+     r"127\.0\.0\.1: tempfail \(killed by signal 11\)$", "the crash's log line")
 like(lines[1] if len(lines) > 1 else None,
-     r"^authup: info: pid \d+: smtp: user exit42 from 127\.0\.0\.1: "
-     r"accepted \(session exit 42\)$", "the exit 42 log line")
+     r"^authup: info: [0-9a-f]{16}: pid \d+: smtp: user exit42 from "
+     r"127\.0\.0\.1: accepted \(session exit 42\)$", "the exit 42 log line")
+summ = dict(re.findall(r"(?m)^authup: info: ([0-9a-f]{16}): summary: (.*)$",
+                       logtext))
+ids = [l.split(": ")[2] for l in lines[:2]]
+like(summ.get(ids[0] if ids else "", ""),
+     r"^ip=127\.0\.0\.1 protocol=smtp tls=- user=crash mechanism=PLAIN "
+     r"attempts=1 result=tempfail exit=111 seconds=\d+\.\d{3}$",
+     "the crash's summary line")
+like(summ.get(ids[1] if len(ids) > 1 else "", ""),
+     r"^ip=127\.0\.0\.1 protocol=smtp tls=- user=exit42 mechanism=PLAIN "
+     r"attempts=1 result=accepted exit=42 seconds=\d+\.\d{3}$",
+     "the exit 42 summary line")
 srv = server("names")
 c = SMTP(srv.port)
 c.text()
@@ -421,9 +434,9 @@ for nofix in (None, "1"):
         "%s: the server cannot be started: 454, not silence" % label)
     is_(c.cmd("QUIT"), "221 2.0.0 mx.example.org", "the session goes on")
     log = srv.text()
-    like(log, r"fixsmtpio: fatal: unable to run \S+no-such-server: No such "
+    like(log, r"fixsmtpio: fatal: [0-9a-f]{16}: unable to run \S+no-such-server: No such "
          r"file", "%s: fixsmtpio says why" % label)
-    like(log, r"authup: info: pid \d+: smtp: user alice from \S+: tempfail",
+    like(log, r"authup: info: [0-9a-f]{16}: pid \d+: smtp: user alice from \S+: tempfail",
          "%s: authup logs a temporary failure, not an accepted session"
          % label)
     srv.stop()

@@ -185,7 +185,7 @@ r = subprocess.run(["curl", "-s", "--max-time", "20",
                     "pop3://127.0.0.1:%d/1" % srv.port,
                     "--user", "alice:wrong"], capture_output=True)
 is_(r.returncode, 67, "curl with a wrong password: login denied (67)")
-like(srv.text(), r"authup: info: pid \d+: pop3: user alice from 127\.0\.0\.1:"
+like(srv.text(), r"authup: info: [0-9a-f]{16}: pid \d+: pop3: user alice from 127\.0\.0\.1:"
      r" rejected", "the rejection is logged")
 ok("secret" not in srv.text(), "no password in the log")
 srv.stop()
@@ -197,7 +197,7 @@ c = SMTP(srv.port)
 is_(c.line(), "-ERR [SYS/TEMP] unable to read controls",
     "no pop3capabilities: -ERR [SYS/TEMP]")
 ok(c.closed(), "then the close")
-like(srv.text(), r"authup: fatal: \S+/pop3capabilities does not exist",
+like(srv.text(), r"authup: fatal: [0-9a-f]{16}: \S+/pop3capabilities does not exist",
      "the log says why")
 srv.stop()
 done()

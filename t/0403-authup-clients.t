@@ -149,9 +149,9 @@ is_(c.cmd("AUTH PLAIN " + b64(b"\0root\0rootpw")),
 c.cmd("QUIT")
 srv.ends(8)
 log = srv.text()
-like(log, r"checknotroot: fatal: refusing to run \S+ as root",
+like(log, r"checknotroot: fatal: [0-9a-f]{16}: refusing to run \S+ as root",
      "checknotroot says why")
-like(log, r"authup: info: pid \d+: smtp: user root from 127\.0\.0\.1: "
+like(log, r"authup: info: [0-9a-f]{16}: pid \d+: smtp: user root from 127\.0\.0\.1: "
      r"rejected", "and authup logs the attempt as rejected")
 is_(len(re.findall(r"authup: info: .* user alice .* accepted", log)), 5,
     "five accepted attempts logged for alice")

@@ -9,6 +9,13 @@ if [ "$(id -u)" = 0 ]; then
     "checknotroot: fatal: refusing to run echo as root"*) ok 0 "and says why" ;;
     *) ok 1 "and says why (got: $out)" ;;
     esac
+    # On a connection, the session ID the chain hands down is on the line.
+    out=$(SESSIONID=lb-7.x checknotroot echo ran 2>&1)
+    case $out in
+    "checknotroot: fatal: lb-7.x: refusing to run echo as root"*)
+        ok 0 "with SESSIONID, the line carries it" ;;
+    *) ok 1 "with SESSIONID, the line carries it (got: $out)" ;;
+    esac
     # $(id -u) is for the inner sh to expand, as the user.
     # shellcheck disable=SC2016
     out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \

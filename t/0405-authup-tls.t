@@ -173,7 +173,7 @@ s.close()
 is_(srv.ends(1), [0], "required: exit 0")
 msg, env = delivered("required")
 check_tls("required", msg, env, version, cipher)
-like(srv.text(), r"authup: info: pid \d+: smtp: user alice from "
+like(srv.text(), r"authup: info: [0-9a-f]{16}: pid \d+: smtp: user alice from "
      r"127\.0\.0\.1: accepted \(session exit 0\)", "required: logged")
 
 # Plaintext pipelined after STARTTLS is dropped: the AUTH never reaches

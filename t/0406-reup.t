@@ -61,11 +61,11 @@ code, tries, err = reup(["-t", "0", "--", script], "2 0")
 is_((code, len(tries)), (0, 2), "-t 0 and --")
 code, tries, err = reup(["-t", "5", script], "1 kill 0")
 is_((code, len(tries)), (111, 2), "killed by a signal: stops, exit 111")
-like(err, r"^reup: warning: \S+tryme was killed by signal 9: not running it "
+like(err, r"^reup: warning: [0-9a-f]{16}: \S+tryme was killed by signal 9: not running it "
      r"again\n$", "and says so")
 code, tries, err = reup(["-t", "5", os.path.join(TMP, "nonexistent")], "0")
 is_(code, 111, "a program that cannot be run: 111")
-like(err, r"^reup: fatal: unable to run \S+nonexistent: No such file",
+like(err, r"^reup: fatal: [0-9a-f]{16}: unable to run \S+nonexistent: No such file",
      "with the reason")
 for args in ([], ["-t"], ["-t", "x", script], ["-t", "-1", script],
              ["-t", "5"]):
@@ -119,7 +119,7 @@ is_(c.cmd(wrong), "421 4.7.0 Too many failed authentication attempts, "
 ok(c.closed(), "then the connection ends")
 is_(checkpw_runs(), 3, "checkpassword ran exactly three times")
 is_(srv.ends(1), [12], "reup exits with authup's 12: do not run it again")
-like(srv.text(), r"(?s)(authup: info: pid \d+: smtp: user alice from "
+like(srv.text(), r"(?s)(authup: info: [0-9a-f]{16}: pid \d+: smtp: user alice from "
      r"127\.0\.0\.1: rejected\n.*){3}", "three rejections logged")
 ok("run again by reup" not in srv.text(), "authup was not run again")
 

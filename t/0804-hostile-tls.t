@@ -168,22 +168,32 @@ class Client:
             return data, "timeout"
 
 
-def session_end(t, srv, name, code, why=None):
+def session_end(t, srv, name, code, why=None, client=None):
     """The session ended with exit code code, and ucspitlsd logged nothing
-    or (with why) one line: the handshake failed for that reason."""
+    or (with why) one line: the handshake failed for that reason; and then
+    its summary line, which says how the connection ended. The client (a
+    Client) closes first: the TLS engine waits a while for the client's
+    FIN before it ends and logs its summary."""
+    if client:
+        client.c.close()
     t.count[srv] += 1
     mark = getattr(srv, "mark", 0)
     is_(srv.ends(t.count[srv], timeout=60)[t.count[srv] - 1:], [code],
         "%s: exit %d" % (name, code))
+    ends = [l.split(" end=")[-1]
+            for l in srv.summaries("ucspitlsd", t.count[srv])][t.count[srv] - 1:]
     text = srv.text()
     srv.mark = len(text)
-    lines = [l for l in text[mark:].splitlines()
-             if l.startswith("ucspitlsd:")]
+    lines = [re.sub(r"^(ucspitlsd: \w+: )[0-9a-f]{16}: ", r"\1", l)
+             for l in text[mark:].splitlines()
+             if l.startswith("ucspitlsd:") and ": summary: " not in l]
     want = [] if why is None else [
         "ucspitlsd: fatal: unable to complete the TLS handshake with "
         "127.0.0.1: " + why]
     is_(lines, want, "%s: %s" % (name, "ucspitlsd logs nothing" if why is
                                  None else "one log line: " + why))
+    is_(ends, ["closed" if why is None else "handshake-failed"],
+        "%s: and its summary line" % name)
 
 
 def saw(t, name, lines, hello=None):
@@ -212,7 +222,7 @@ def injected(t, c, name, payload, pieces=None):
     c.send(b"{P}\r\nQUIT\r\n")
     is_([c.reply(), c.reply(), c.rest()[0]], [t.probe[1], t.quit, b""],
         "%s: inside TLS: the probe's reply, QUIT's, the end" % name)
-    session_end(t, t.srv, name, 0)
+    session_end(t, t.srv, name, 0, client=c)
     saw(t, name, [t.noop[0]] * before + [t.probe[0], "QUIT"])
 
 
@@ -226,7 +236,7 @@ def split(t, c, name, first, later):
     ok(how in ("eof", "reset") and tls_records(data) is not None,
        "%s: the connection ends, only TLS records came back" % name)
     session_end(t, t.srv, name, 111, "An unexpected TLS packet was "
-                "received.")
+                "received.", client=c)
     saw(t, name, [])
 
 
@@ -242,7 +252,7 @@ def inside(t, c, name, commands, want):
             else getattr(t, w)[1] for w in want] + [t.quit, b""]
     is_([c.reply() for _ in want[:-1]] + [c.rest()[0]], want,
         "%s: inside TLS, the replies: %s" % (name, what))
-    session_end(t, t.srv, name, 0)
+    session_end(t, t.srv, name, 0, client=c)
     sent = t.fill(commands).decode().split("\r\n")[:-1] + ["QUIT"]
     saw(t, name, [line for line in sent if line != t.verb])
 
@@ -268,7 +278,7 @@ def failed(t, c, name, send, why, fin=False):
         data, how = c.rest()
         ok(how in ("eof", "reset") and tls_records(data) is not None,
            "%s: the connection ends, only TLS records came back" % name)
-    session_end(t, c.srv, name, 111, why)
+    session_end(t, c.srv, name, 111, why, client=c)
     saw(t, name, [])
 
 
@@ -360,7 +370,7 @@ for t in targets:
             data, end = c.rest()
             ok(end in ("eof", "reset") and tls_records(data) is not None,
                "%s: the connection ends, only TLS records came back" % name)
-            session_end(t, srv, name, 111, "timed out")
+            session_end(t, srv, name, 111, "timed out", client=c)
             saw(t, name, [])
         elif how is failed:
             failed(t, c, name, args[0], args[1], fin="fin" in args)

@@ -350,7 +350,7 @@ def exercise(label, ports, roots):
          "%s pop3s: with the message last submitted" % label)
 
 
-ACCEPTED = (r"authup: info: pid \d+: %s: user alice from 127\.0\.0\.1: "
+ACCEPTED = (r"authup: info: [0-9a-f]{16}: pid \d+: %s: user alice from 127\.0\.0\.1: "
             r"accepted \(session exit 0\)")
 LOG_LINES = {
     "smtp": [r"tcpserver: status: 0/5", r"tcpserver: end \d+ status 0"],

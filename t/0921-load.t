@@ -59,7 +59,7 @@ srv = chain.servers["submission"]
 ends = srv.ends(SESSIONS, timeout=120)
 is_(ends, [0] * SESSIONS, "every session ended with status 0")
 log = srv.text()
-accepted = re.findall(r"authup: info: pid \d+: smtp: user alice from "
+accepted = re.findall(r"authup: info: [0-9a-f]{16}: pid \d+: smtp: user alice from "
                       r"127\.0\.0\.1: accepted \(session exit 0\)", log)
 is_(len(accepted), SESSIONS, "authup logged each accepted session")
 bad = [l for l in log.splitlines()

@@ -19,7 +19,8 @@ import socket
 import threading
 import time
 
-from taplib import SMTP, TCPServer, environ, helper, maildir, msmtpd, prog
+from taplib import (DEBUG, SMTP, TCPServer, environ, helper, maildir, msmtpd,
+                    prog)
 
 ALPHABET = b"\r\n\0. \tx"
 PREFIX = b"Subject: corpus\r\n\r\nbefore\r\n"
@@ -232,14 +233,15 @@ def run_case(target, seq, split):
     if target.kind != "msmtpd":
         log = target.new_log()
         said = [int(n) for n in
-                re.findall(r"(?m)^D \d+ bytes from the client, (\d+) to the "
-                           r"server$", log)]
+                re.findall(r"(?m)" + DEBUG + r"D \d+ bytes from the client, "
+                           r"(\d+) to the server$", log)]
         if said != [len(g) + 3 for g in got]:
             problems.append("fixsmtpio said it forwarded %r bytes, the server "
                             "got %r (and the end line)"
                             % (said, [len(g) for g in got]))
-        refusals = re.findall(r"(?m)^D \d+ bytes from the client, refused: "
-                              r"(NUL|bare CR) at byte (\d+)$", log)
+        refusals = re.findall(r"(?m)" + DEBUG + r"D \d+ bytes from the "
+                              r"client, refused: (NUL|bare CR) at byte (\d+)$",
+                              log)
         if want[0][0] is not None and \
                 [int(at) for _, at in refusals] != [want[0][0]]:
             problems.append("fixsmtpio's refusal %r, expected at byte %d"

@@ -25,6 +25,10 @@ HELPERS = os.path.join(TOP, "t", "helpers")
 VALGRIND = os.environ.get("VALGRIND") == "1"
 # The build under test has ASan+UBSan (make SANITIZE=1 check).
 SANITIZED = os.environ.get("SANITIZE") == "1"
+# The start of a FIXSMTPIODEBUG line (and of the summary lines: SUMMARY %
+# "fixsmtpio"), after "(?m)": the session ID and, for debug lines, the pid.
+DEBUG = r"^fixsmtpio: debug: [0-9a-f]{16}: pid \d+: "
+SUMMARY = r"^%s: info: [0-9A-Za-z._-]{1,64}: summary: "
 
 _count = 0
 _failed = 0
@@ -234,6 +238,18 @@ class TCPServer:
             if len(st) >= count or time.time() > deadline:
                 return [w >> 8 if w & 0x7f == 0 else -(w & 0x7f)
                         for w in st]
+            time.sleep(0.05)
+
+    def summaries(self, prog, count=1, timeout=20):
+        """Waits until prog has logged count summary lines (ucspitlsd's TLS
+        engine may log its own after tcpserver saw the session end);
+        returns all of them, each from ip= on, in order."""
+        deadline = time.time() + timeout
+        while True:
+            found = re.findall(r"(?m)" + SUMMARY % re.escape(prog) + r"(.*)$",
+                               self.text())
+            if len(found) >= count or time.time() > deadline:
+                return found
             time.sleep(0.05)
 
     def stop(self):

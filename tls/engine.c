@@ -21,8 +21,22 @@
 #include "netio.h"
 #include "privs.h"
 #include "tlsrelay.h"
+#include "tlssummary.h"
 #include "ucspitls.h"
 #include "vars.h"
+
+/* The summary line: logged once, at the end, whichever way the engine
+ * ends (an exit after a fatal line too, through atexit). */
+static struct tlssummary summary;
+static int summary_on;
+
+static void log_summary(void)
+{
+    if (summary_on) {
+        summary_on = 0;
+        tlssummary_log(&summary);
+    }
+}
 
 static const char *peer(void)
 {
@@ -103,6 +117,7 @@ static gnutls_session_t handshake(const struct config *cfg,
                           : r == GNUTLS_E_PREMATURE_TERMINATION
                               ? "the client closed the connection"
                               : gnutls_strerror(r);
+        summary.end = "handshake-failed";
         die_msg(EXIT_TEMP, "unable to complete the TLS handshake with %s: %s",
                 peer(), why);
     }
@@ -116,17 +131,13 @@ static gnutls_session_t handshake(const struct config *cfg,
     return s;
 }
 
-static void hand_out(int fd, gnutls_session_t s, const struct creds *cr)
+static void hand_out(int fd, const struct bytes *block)
 {
-    struct bytes block = BYTES_INIT(UCSPITLS_BLOCK_MAX);
     set_nonblocking(fd);
-    if (vars_build(s, cr->client_certs, &block) < 0)
-        die_sys(EXIT_TEMP, "collect", "the TLS variables");
     /* The reader has all it needs; one that does not read is dropped. */
-    if (send_all(fd, block.s, block.len, clock_ms() + 10000) < 0)
+    if (send_all(fd, block->s, block->len, clock_ms() + 10000) < 0)
         die_msg(EXIT_TEMP, "unable to hand the TLS variables to the "
                            "application");
-    bytes_free(&block);
 }
 
 static int relay(const struct config *cfg, gnutls_session_t s,
@@ -141,6 +152,11 @@ static int relay(const struct config *cfg, gnutls_session_t s,
     enum tlsrelay_end end = tlsrelay_run(&r);
     ch->engine_in = r.app_in;
     ch->engine_out = r.app_out;
+    summary.in = r.in;
+    summary.out = r.out;
+    summary.end = end == TLSRELAY_CLOSED ? "closed"
+                  : end == TLSRELAY_IDLE ? "idle"
+                                         : "failed";
     if (end == TLSRELAY_IDLE) {
         warn_msg("no data from or to %s for %lld seconds: closing", peer(),
                  (long long)(cfg->idle_ms / 1000));
@@ -162,6 +178,7 @@ static int relay(const struct config *cfg, gnutls_session_t s,
  * anyway. */
 __attribute__((noreturn)) static void finish(struct creds *cr, int code)
 {
+    log_summary();
     creds_free(cr);
     _exit(code);
 }
@@ -196,6 +213,9 @@ void engine_run(const struct config *cfg, struct channels *ch)
      * rather than trust that setting. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         die_sys(EXIT_TEMP, "make", "the TLS process undumpable");
+    tlssummary_start(&summary, cfg->implicit);
+    summary_on = 1;
+    atexit(log_summary);
     char command = 'Y';
     if (!cfg->implicit) {
         static const char ready[1] = {0}; /* an empty block */
@@ -203,16 +223,24 @@ void engine_run(const struct config *cfg, struct channels *ch)
             finish(&cr, EXIT_TEMP); /* the application's process is gone */
         channels_close(&ch->report_out);
         command = wait_command(ch->engine_control);
+        summary.end = "no-starttls";
         if (!command)
             finish(&cr, EXIT_OK);
+        summary.end = "failed";
     }
     gnutls_session_t s = handshake(cfg, &cr);
+    /* The variables, for the application (not after "y") and the summary. */
+    struct bytes block = BYTES_INIT(UCSPITLS_BLOCK_MAX);
+    if (vars_build(s, cr.client_certs, &block) < 0)
+        die_sys(EXIT_TEMP, "collect", "the TLS variables");
+    tlssummary_vars(&summary, block.s, block.len);
     if (cfg->implicit) {
-        hand_out(ch->report_out, s, &cr);
+        hand_out(ch->report_out, &block);
         channels_close(&ch->report_out);
     } else if (command == 'Y') {
-        hand_out(ch->engine_control, s, &cr);
+        hand_out(ch->engine_control, &block);
     }
+    bytes_free(&block);
     channels_close(&ch->engine_control);
     int code = relay(cfg, s, ch);
     gnutls_deinit(s);

@@ -92,6 +92,7 @@ static int receive(struct state *st)
         return 0;
     ssize_t got = gnutls_record_recv(r->s, st->down.buf + st->down.end, n);
     if (got > 0) {
+        r->in += (uint64_t)got;
         st->down.end += (size_t)got;
         if (st->down.end > st->down.touched)
             st->down.touched = st->down.end;
@@ -198,6 +199,7 @@ static int send_up(struct state *st)
         size_t n = st->inflight ? st->inflight : pending(&st->up);
         ssize_t sent = gnutls_record_send(r->s, st->up.buf + st->up.start, n);
         if (sent > 0) {
+            r->out += (uint64_t)sent;
             st->up.start += (size_t)sent;
             st->inflight = 0;
             return 1;

@@ -34,6 +34,8 @@ struct tlsrelay {
                             closed by the relay when their direction ends */
     int64_t idle_ms;
     int bye_sent;  /* out: close_notify was sent */
+    uint64_t in;   /* out: plaintext bytes from the peer */
+    uint64_t out;  /* out: plaintext bytes sent to the peer */
     int error;     /* the GnuTLS error the TLS connection failed with */
     int sys_error; /* or the errno of a failing poll, or ENOMEM */
 };

@@ -20,6 +20,7 @@
 #include "die.h"
 #include "engine.h"
 #include "exitcodes.h"
+#include "sessionid.h"
 #include "ucspitls.h"
 
 extern char **environ;
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
         die_usage(USAGE);
     if (cfg.check)
         return check_settings(&cfg, environ);
+    sessionid_start();
     check_stdio();
     if (config_env(&cfg, environ, err, sizeof err) < 0) {
         if (cfg.implicit)
