@@ -16,7 +16,9 @@ PID 1 here: each unit's commands are run as systemd runs them, with the
 unit's Environment= and EnvironmentFile= and those of a drop-in such as
 `systemctl edit` writes, variables expanded as systemd expands them, in
 the directory systemd gives a service without WorkingDirectory= (/), and
-stopped as systemd stops a unit (SIGTERM to each of its processes)."""
+stopped as systemd stops a unit (SIGTERM to each of its processes).
+The logs they write are read by contrib/fail2ban's filter (fail2ban-regex)
+and its jail (fail2ban-client -t)."""
 
 import atexit
 import os
@@ -45,7 +47,8 @@ if os.geteuid() != 0:
 for tool in ("supervise", "svc", "svstat", "multilog", "envdir",
              "setuidgid", "s6-supervise", "s6-svc", "s6-svstat", "s6-log",
              "s6-envdir", "s6-setuidgid", "tcpserver", "tcprules", "swaks",
-             "curl", "msmtpd", "/usr/lib/dovecot/pop3"):
+             "curl", "msmtpd", "/usr/lib/dovecot/pop3", "fail2ban-regex",
+             "fail2ban-client"):
     if not shutil.which(tool):
         skip_all("%s is not installed (tools/install-deps installs it)"
                  % tool)
@@ -349,14 +352,98 @@ def exercise(label, ports, roots):
     like(r.stdout, r"Subject: %s implicit TLS" % label,
          "%s pop3s: with the message last submitted" % label)
 
+    # A wrong password on each port with AUTH, from 127.0.0.2 (the right
+    # ones came from 127.0.0.1), for the fail2ban filter.
+    def wrong(service, how, user):
+        return subprocess.run(
+            ["swaks", "--server", "127.0.0.1:%d" % ports[service],
+             "--timeout", "30", "--tls-verify", "--tls-ca-path", ca.cert,
+             how, "--quit-after", "AUTH", "--auth", "PLAIN", "--auth-user",
+             user, "--auth-password", "wrong", "--local-interface",
+             "127.0.0.2"], capture_output=True, text=True, timeout=90).stdout
+    for service, how in (("submission", "--tls"),
+                         ("smtps", "--tls-on-connect")):
+        like(wrong(service, how, "alice"), r"<~\* 535 ", "%s %s: a wrong "
+             "password from 127.0.0.2: 535" % (label, service))
+    # A name that reads like the end of a log line cannot pass for another
+    # address: the filter still finds 127.0.0.2.
+    like(wrong("submission", "--tls", "mallory from 192.0.2.9: rejected"),
+         r"<~\* 535 ", "%s submission: a hostile name: 535" % label)
+    for service, url in (("pop3", "pop3"), ("pop3s", "pop3s")):
+        r = subprocess.run(
+            ["curl", "-sS", "--max-time", "30", "--ssl-reqd", "--cacert",
+             ca.cert, "--interface", "127.0.0.2", "--user", "alice:wrong",
+             "%s://127.0.0.1:%d/" % (url, ports[service])],
+            capture_output=True, text=True, timeout=90)
+        is_(r.returncode, 67, "%s %s: a wrong password from 127.0.0.2: "
+            "curl says login denied" % (label, service))
+
 
 ACCEPTED = (r"authup: info: [0-9a-f]{16}: pid \d+: %s: user alice from 127\.0\.0\.1: "
             r"accepted \(session exit 0\)")
+REJECTED = (r"authup: info: [0-9a-f]{16}: pid \d+: %s: user alice from "
+            r"127\.0\.0\.2: rejected")
 LOG_LINES = {
     "smtp": [r"tcpserver: status: 0/5", r"tcpserver: end \d+ status 0"],
-    "submission": [ACCEPTED % "smtp"], "smtps": [ACCEPTED % "smtp"],
-    "pop3": [ACCEPTED % "pop3"], "pop3s": [ACCEPTED % "pop3"],
+    "submission": [ACCEPTED % "smtp", REJECTED % "smtp"],
+    "smtps": [ACCEPTED % "smtp", REJECTED % "smtp"],
+    "pop3": [ACCEPTED % "pop3", REJECTED % "pop3"],
+    "pop3s": [ACCEPTED % "pop3", REJECTED % "pop3"],
 }
+FILTER = os.path.join(CONTRIB, "fail2ban", "filter.d", "authup.conf")
+
+
+def fail2ban(label, path, syslog=False):
+    """contrib/fail2ban's filter, run by fail2ban-regex on a log the
+    services wrote: every rejected login matches, with the client's
+    address (127.0.0.2), and no other line does. With syslog, each line
+    first gets the prefix syslog and fail2ban's journal reader give it."""
+    with open(path, errors="replace") as fh:
+        lines = fh.read().splitlines()
+    if syslog:
+        lines = ["Dec  3 03:30:52 mx tcpserver[812]: " + line
+                 for line in lines]
+        path = path + ".syslog"
+        with open(path, "w") as fh:
+            fh.write("".join(line + "\n" for line in lines))
+    rejected = [line for line in lines
+                if re.search(r"authup: info: .*: rejected$", line)]
+
+    def regex(out):
+        r = subprocess.run(["fail2ban-regex", "-o", out, path, FILTER],
+                           capture_output=True, text=True, timeout=90)
+        if r.returncode:
+            diag(r.stdout + r.stderr)
+        return r.stdout.splitlines()
+    is_(regex("msg"), rejected, "%s: fail2ban's filter matches the %d "
+        "rejected logins and no other line" % (label, len(rejected)))
+    ok(len(rejected) >= 1 and regex("ip") == ["127.0.0.2"] * len(rejected),
+       "%s: each with the client's address" % label)
+
+
+def jail(logs):
+    """contrib/fail2ban's jail and filter in a copy of this host's fail2ban
+    configuration (its own jails off, the log path pointed at logs): the
+    configuration test passes."""
+    conf = os.path.join(TMP, "fail2ban")
+    shutil.copytree("/etc/fail2ban", conf)
+    for name in os.listdir(os.path.join(conf, "jail.d")):
+        os.unlink(os.path.join(conf, "jail.d", name))
+    for part in ("filter.d", "jail.d"):
+        shutil.copy(os.path.join(CONTRIB, "fail2ban", part, "authup.conf"),
+                    os.path.join(conf, part))
+    with open(os.path.join(conf, "jail.d", "authup.local"), "w") as fh:
+        fh.write("[authup]\nlogpath = %s\n" % logs)
+    r = subprocess.run(["fail2ban-client", "-c", conf, "-t"],
+                       capture_output=True, text=True, timeout=90)
+    like(r.stdout + r.stderr, r"OK: configuration test is successful",
+         "contrib/fail2ban: the jail and its filter load")
+    r = subprocess.run(["fail2ban-client", "-c", conf, "-d"],
+                       capture_output=True, text=True, timeout=90)
+    like(r.stdout, r"\['set', 'authup', 'addlogpath', '%s/submission/log"
+         r"/main/current'" % re.escape(os.path.dirname(os.path.dirname(
+             os.path.dirname(os.path.dirname(logs))))),
+         "contrib/fail2ban: the jail reads the services' logs")
 
 
 def check_log(label, path, want):
@@ -372,10 +459,13 @@ def check_log(label, path, want):
     like(text(), r"ucspitlsd: info: 0 errors, \d+ warnings?: it would serve",
          "%s: the check at the start ran, and found nothing wrong" % label)
     # The TLS engine's ids here belong to no account: the check says so.
+    # POP3 allows one try: a wrong password ends authup with exit 1.
+    rejected = re.findall(r"pid (\d+): pop3: .*: rejected$", text(), re.M)
     bad = [line for line in text().splitlines()
            if re.search(r"fatal|warning|status [1-9]", line) and
            not re.search(r"warning: TLS_[UG]ID %d: no (user|group) has|"
-                         r"info: 0 errors" % TLS_ID, line)]
+                         r"info: 0 errors|tcpserver: end (%s) status 256$"
+                         % (TLS_ID, "|".join(rejected) or "-"), line)]
     if not is_(bad, [], "%s: no failure logged" % label) or not found:
         diag(text()[-3000:])
 
@@ -469,6 +559,8 @@ def supervised(suite):
     for service in SERVICES:
         path = os.path.join(top, service, "log", "main", "current")
         check_log("%s %s" % (suite, service), path, LOG_LINES[service])
+        if service != "smtp":
+            fail2ban("%s %s" % (suite, service), path)
         ok(os.path.exists(path) and os.stat(path).st_uid == STANDIN_ID,
            "%s %s: the log service wrote as LOG_USER" % (suite, service))
 
@@ -605,6 +697,7 @@ def systemd():
     exercise("systemd", ports, roots)
     check_log("systemd", journal,
               sum((LOG_LINES[s] for s in SERVICES), []))
+    fail2ban("systemd", journal, syslog=True)
     pids = tree(roots)
     # KillMode=control-group: SIGTERM to every process of the unit.
     for pid in pids:
@@ -620,6 +713,7 @@ def systemd():
 
 
 supervised("daemontools")
+jail(os.path.join(TMP, "daemontools", "*", "log", "main", "current"))
 supervised("s6")
 systemd()
 done()
