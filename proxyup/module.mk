@@ -1,0 +1,2 @@
+proxyup_PROGRAMS := proxyup
+proxyup_LDLIBS :=
