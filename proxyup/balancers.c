@@ -5,7 +5,8 @@
 
 #define TEXT_MAX 46 /* INET6_ADDRSTRLEN */
 
-/* An address's text into family and raw bytes; IPv4-mapped is IPv4. */
+/* An address's text into family and raw bytes, an IPv4-mapped one as
+ * IPv4. 0, 1 when it was IPv4-mapped, -1 when it is not an address. */
 static int address(const char *text, struct balancer *e)
 {
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
@@ -22,6 +23,7 @@ static int address(const char *text, struct balancer *e)
         memmove(e->addr, e->addr + sizeof mapped, 4);
         memset(e->addr + 4, 0, sizeof e->addr - 4);
         e->family = AF_INET;
+        return 1;
     }
     return 0;
 }
@@ -54,8 +56,8 @@ static int host_bits_clear(const unsigned char *a, unsigned bits,
     return 1;
 }
 
-/* "/N": a prefix length without leading zeros, at most the family's. */
-static int prefix(const char *s, size_t len, struct balancer *e)
+/* "/N": a prefix length without leading zeros, at most max. */
+static int prefix(const char *s, size_t len, unsigned max, unsigned *bits)
 {
     if (len == 0 || len > 3 || (len > 1 && s[0] == '0'))
         return -1;
@@ -65,9 +67,9 @@ static int prefix(const char *s, size_t len, struct balancer *e)
             return -1;
         v = v * 10 + (unsigned)(s[i] - '0');
     }
-    if (v > width(e->family))
+    if (v > max)
         return -1;
-    e->bits = v;
+    *bits = v;
     return 0;
 }
 
@@ -80,12 +82,19 @@ static const char *entry(const char *s, size_t len, struct balancer *e)
         return "not an IPv4 or IPv6 address";
     memcpy(text, s, n);
     text[n] = 0;
-    if (address(text, e) < 0)
+    int mapped = address(text, e);
+    if (mapped < 0)
         return "not an IPv4 or IPv6 address";
-    e->bits = width(e->family);
-    if (slash && prefix(slash + 1, len - n - 1, e) < 0)
+    /* ::ffff:192.0.2.0/120 is 192.0.2.0/24. */
+    unsigned written = mapped ? 128 : width(e->family);
+    e->bits = written;
+    if (slash && prefix(slash + 1, len - n - 1, written, &e->bits) < 0)
         return "a prefix length that is not a number from 0 to 32 (IPv4) "
                "or 128 (IPv6)";
+    if (mapped && e->bits < 96)
+        return "an IPv4-mapped block shorter than /96";
+    if (mapped)
+        e->bits -= 96;
     if (!host_bits_clear(e->addr, e->bits, width(e->family)))
         return "an address with bits set past its prefix length";
     return NULL;

@@ -6,7 +6,8 @@
  * Lines that begin with # and lines of nothing but spaces and tabs are
  * skipped; spaces, tabs and a CR around an entry are dropped. An
  * IPv4-mapped IPv6 address (::ffff:10.0.0.5) is its IPv4 address, in the
- * file and in what is looked up. Parsing and lookup work on text alone. */
+ * file and in what is looked up (::ffff:10.0.0.0/104 is 10.0.0.0/8). Parsing
+ * and lookup work on text alone. */
 #ifndef BALANCERS_H
 #define BALANCERS_H
 
