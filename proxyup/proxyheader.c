@@ -42,6 +42,9 @@ static size_t want_v2(const unsigned char *buf, size_t len)
             return 0;
         return PROXYHEADER_V2_MIN - len;
     }
+    /* Not version 2, not LOCAL or PROXY: nothing more to read. */
+    if (buf[12] >> 4 != 2 || (buf[12] & 0x0f) > 1)
+        return 0;
     size_t body = (size_t)buf[14] << 8 | buf[15];
     if (body > PROXYHEADER_V2_LEN_MAX)
         return 0;
