@@ -45,7 +45,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN_FLAGS) $(LDFLAGS)
 # other .c file goes into the folder's core.a, which the folder's programs,
 # unit tests and fuzz targets link. A folder's module.mk names its programs
 # (<folder>_PROGRAMS) and the libraries they need (<folder>_LDLIBS).
-FOLDERS := fixsmtpio authup checkpassword-cdb tls addtlsheader
+FOLDERS := fixsmtpio authup checkpassword-cdb tls addtlsheader proxyup
 include $(wildcard $(addsuffix /module.mk,$(FOLDERS)))
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
