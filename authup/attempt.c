@@ -88,17 +88,26 @@ run_child(char **argv, int fd3, int mark, const char *user, const char *helo)
 static void log_attempt(const struct config *cfg, struct conn *c,
                         const char *user, size_t ulen, const struct outcome *o)
 {
-    char name[200], result[80];
+    char name[200], result[160];
     safeword(name, sizeof name, user, ulen);
     memcpy(c->user, user, ulen + 1);
     c->attempts++;
     c->result = o->session || o->verdict == VERDICT_EXITED ? "accepted"
                 : o->verdict == VERDICT_REJECTED           ? "rejected"
+                : o->verdict == VERDICT_THROTTLED          ? "throttled"
                                                            : "tempfail";
     const char *ip = getenv("TCPREMOTEIP");
     switch (o->session ? VERDICT_EXITED : o->verdict) {
     case VERDICT_REJECTED:
-        snprintf(result, sizeof result, "rejected");
+        /* The failure that brings a count to its limit says so, on the line
+         * fail2ban's filter reads. */
+        snprintf(result, sizeof result, "rejected%s%s%s",
+                 c->throttle.limit[0] ? ", limit reached (" : "",
+                 c->throttle.limit, c->throttle.limit[0] ? ")" : "");
+        break;
+    case VERDICT_THROTTLED:
+        snprintf(result, sizeof result, "throttled (%s)",
+                 o->code == 1 ? "address" : "account");
         break;
     case VERDICT_TEMPFAIL:
         snprintf(result, sizeof result, "tempfail");
@@ -126,6 +135,16 @@ struct outcome attempt_run(const struct config *cfg, struct conn *c,
     char user[SASL_FIELD_MAX + 1];
     size_t ulen = creds->userlen;
     memcpy(user, creds->user, ulen + 1);
+    enum throttle_answer limit =
+        throttle_check(&c->throttle, user, ulen, time(NULL));
+    if (limit != THROTTLE_GO) {
+        sasl_wipe(creds);
+        o.verdict = VERDICT_THROTTLED;
+        o.code = limit == THROTTLE_ADDRESS ? 1 : 2;
+        log_attempt(cfg, c, user, ulen, &o);
+        wipe(user, sizeof user);
+        return o;
+    }
     int fd3 = fd3_pipe(creds, stamp);
     sasl_wipe(creds);
     if (fd3 < 0) {
@@ -168,6 +187,11 @@ struct outcome attempt_run(const struct config *cfg, struct conn *c,
     if (mark[0] >= 0)
         o.session = handoff_marked(mark[0]);
     conn_resume(c);
+    throttle_end(&c->throttle, user, ulen,
+                 o.session || o.verdict == VERDICT_EXITED ? THROTTLE_ACCEPTED
+                 : o.verdict == VERDICT_REJECTED          ? THROTTLE_REJECTED
+                                                          : THROTTLE_UNKNOWN,
+                 time(NULL));
     log_attempt(cfg, c, user, ulen, &o);
     wipe(user, sizeof user);
     return o;

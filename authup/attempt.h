@@ -21,7 +21,8 @@ enum verdict {
     VERDICT_REJECTED, /* exit 1 or 2: wrong name or password, or malformed */
     VERDICT_TEMPFAIL, /* exit 111 */
     VERDICT_CRASHED,  /* killed by a signal */
-    VERDICT_EXITED    /* any other exit: the session ran and is over */
+    VERDICT_EXITED,   /* any other exit: the session ran and is over */
+    VERDICT_THROTTLED /* not run: too many failures (throttle.h) */
 };
 
 struct outcome {
@@ -34,7 +35,9 @@ struct outcome {
  * wiped from creds once written to the pipe; mech is how they came (PLAIN,
  * LOGIN, USER). helo is the client's EHLO or HELO line for SMTP, or NULL.
  * Logs the attempt's line and notes it in c for the summary. Returns the
- * outcome; a failure to start counts as VERDICT_TEMPFAIL. */
+ * outcome; a failure to start counts as VERDICT_TEMPFAIL. When a limit on
+ * failures across connections applies, checkpassword is not run
+ * (VERDICT_THROTTLED, code 1 for the address's limit, 2 the account's). */
 struct outcome attempt_run(const struct config *cfg, struct conn *c,
                            struct sasl_creds *creds, const char *mech,
                            const char *stamp, const char *helo);

@@ -13,6 +13,7 @@
 #include "sessionid.h"
 #include "exitcodes.h"
 #include "number.h"
+#include "throttle.h"
 
 static const char usage[] =
     "[-t tries] smtp|pop3 checkpassword prog [arg ...] | -C smtp|pop3 "
@@ -158,6 +159,41 @@ static void read_pause(struct config *cfg)
     cfg->pause_ms = (int)v * 1000;
 }
 
+/* control/authuplimits (limits.h); with -C, the state directory too: when
+ * it cannot be used, sessions are served, without the limits. */
+static void read_limits(struct config *cfg)
+{
+    struct bytes text = BYTES_INIT(4096);
+    cfg->state_dir = throttle_dir();
+    limits_default(&cfg->limits);
+    int st = control_readfile(LIMITS_FILE, &text, 4096);
+    if (st < 0) {
+        problem(cfg, "unable to read %s/%s: %s", control_dir(), LIMITS_FILE,
+                strerror(errno));
+    } else if (st > 0) {
+        size_t col = 0;
+        const char *why = NULL;
+        size_t line = limits_parse(&cfg->limits, text.s, text.len, &col, &why);
+        if (line)
+            problem(cfg, "%s/%s:%zu:%zu: %s", control_dir(), LIMITS_FILE, line,
+                    col, why);
+    }
+    bytes_free(&text);
+    if (!cfg->checking)
+        return;
+    struct throttle t;
+    const char *what;
+    throttle_init(&t, &cfg->limits, cfg->state_dir, NULL);
+    if (throttle_open(&t, &what) < 0) {
+        char why[600];
+        throttle_why(&t, what, why, sizeof why);
+        warn_msg("%s; failed logins would not be counted across connections "
+                 "(AUTHUP_STATE)",
+                 why);
+    }
+    throttle_close(&t);
+}
+
 /* Under reup (acceptutils' run scripts say reup -t 5 authup ...), reup's
  * tries are authup's: authup makes them all itself on the one connection,
  * with one greeting, and then tells reup not to run it again (exit 12). So
@@ -236,6 +272,7 @@ void authconf_load(struct config *cfg, int argc, char **argv)
     read_caps(cfg);
     read_timeout(cfg);
     read_pause(cfg);
+    read_limits(cfg);
     if (cfg->checking && cfg->checkpassword[0])
         check_runnable(cfg, cfg->checkpassword[0]);
 }

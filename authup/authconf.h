@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "limits.h"
+
 #define GREETING_MAX 1000
 #define CAPS_MAX 64      /* capability lines taken from the file */
 #define CAP_LINE_MAX 500 /* the longest capability line */
@@ -22,10 +24,12 @@ struct config {
     char greeting[GREETING_MAX + 1];
     char *caps[CAPS_MAX]; /* capability lines to advertise */
     size_t ncaps;
-    int broken_clients;   /* AUTHUP_SASL_BROKEN_CLIENTS: AUTH=PLAIN LOGIN */
-    char **checkpassword; /* the checkpassword command line, then prog */
-    int checking;         /* -C: report every problem, serve nothing */
-    int problems;         /* found while checking */
+    int broken_clients;    /* AUTHUP_SASL_BROKEN_CLIENTS: AUTH=PLAIN LOGIN */
+    struct limits limits;  /* on failures across connections */
+    const char *state_dir; /* where they are counted */
+    char **checkpassword;  /* the checkpassword command line, then prog */
+    int checking;          /* -C: report every problem, serve nothing */
+    int problems;          /* found while checking */
 };
 
 /* Fills cfg from argv (after the options) and the control files; exits

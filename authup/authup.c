@@ -58,6 +58,8 @@ int main(int argc, char **argv)
     struct conn c;
     if (conn_init(&c, cfg.timeout_ms) < 0)
         die_nomem();
+    throttle_init(&c.throttle, &cfg.limits, cfg.state_dir,
+                  getenv("TCPREMOTEIP"));
     char msg[2][TLSENV_MSG];
     int n = tlsenv_complaints(&c.tls, "authup",
                               "the session is refused for now", msg);

@@ -28,6 +28,8 @@ int conn_init(struct conn *c, int64_t timeout_ms)
 {
     memset(c, 0, sizeof *c);
     c->timeout_ms = timeout_ms;
+    c->throttle.fd = -1;
+    c->throttle.off = 1; /* until throttle_init() */
     tlsenv_setup(&c->tls);
     if (lr_init(&c->in, CONN_LINE_MAX) < 0)
         return -1;
@@ -43,6 +45,7 @@ void conn_free(struct conn *c)
 {
     lr_wipe_free(&c->in);
     ob_free(&c->out);
+    throttle_close(&c->throttle);
 }
 
 int conn_flush(struct conn *c)

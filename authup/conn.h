@@ -12,6 +12,7 @@
 #include "lineread.h"
 #include "outbuf.h"
 #include "sasl.h"
+#include "throttle.h"
 #include "tlsenv.h"
 
 /* The longest line taken: a command, or a SASL response of the longest
@@ -33,6 +34,8 @@ struct conn {
     const char *mech;
     char user[SASL_FIELD_MAX + 1];
     const char *result;
+    struct throttle throttle; /* failures across connections: off until
+                                 main() sets it up */
 };
 
 /* Reads the TLS level (lib/tlsenv.h) and sets up the buffers. 0, or -1

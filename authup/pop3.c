@@ -73,9 +73,11 @@ static void check(struct pop3 *p, const char *mech)
         return;
     }
     attempt_pause(p->cfg);
-    const char *text = o.verdict == VERDICT_REJECTED
-                           ? "-ERR authorization failed"
-                           : "-ERR temporary authentication failure";
+    const char *text =
+        o.verdict == VERDICT_REJECTED ? "-ERR authorization failed"
+        : o.verdict == VERDICT_THROTTLED
+            ? "-ERR [SYS/TEMP] too many failed logins: try again later"
+            : "-ERR temporary authentication failure";
     if (++p->failures >= p->cfg->tries)
         conn_end(p->c, text, EXIT_REJECTED);
     else

@@ -27,6 +27,8 @@ static const char bad_b64[] = "501 5.5.2 Invalid base64 or SASL message";
 static const char cancelled[] = "501 5.0.0 Authentication cancelled";
 static const char rejected[] = "535 5.7.8 Authentication credentials invalid";
 static const char tempfail[] = "454 4.7.0 Temporary authentication failure";
+static const char throttled[] =
+    "454 4.7.0 Too many failed logins: try again later";
 
 static void say_greeting(struct smtp *s, const char *code, const char *tail)
 {
@@ -171,7 +173,9 @@ static void answer_outcome(struct smtp *s, const struct outcome *o)
                  "closing connection",
                  EXIT_REJECTED);
     else
-        conn_say(s->c, o->verdict == VERDICT_REJECTED ? rejected : tempfail);
+        conn_say(s->c, o->verdict == VERDICT_REJECTED    ? rejected
+                       : o->verdict == VERDICT_THROTTLED ? throttled
+                                                         : tempfail);
 }
 
 static void smtp_auth(struct smtp *s, const struct command *cmd)

@@ -19,7 +19,10 @@ from taplib import *  # noqa: E402,F401,F403
 with open(os.path.join(TOP, "examples", "fixsmtpio")) as fh:
     SEED = fh.read()
 ctl = controldir(me="mx.example.org\n", fixsmtpio=SEED,
-                 smtpcapabilities="PIPELINING\n8BITMIME\nAUTH CRAM-MD5\n")
+                 smtpcapabilities="PIPELINING\n8BITMIME\nAUTH CRAM-MD5\n",
+                 # The many wrong passwords here test one connection's
+                 # answers; the limits across connections are t/0408's.
+                 authuplimits="address 0 1\naccount 0 1\n")
 md = maildir()
 cplog = os.path.join(TMP, "checkpw.log")
 USERS = "alice:secret pw\nbob:hunter2"

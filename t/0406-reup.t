@@ -77,7 +77,10 @@ with open(os.path.join(TOP, "examples", "fixsmtpio")) as fh:
     SEED = fh.read()
 ctl = controldir(me="mx.example.org\n", fixsmtpio=SEED,
                  smtpcapabilities="PIPELINING\n8BITMIME\n",
-                 pop3capabilities="")
+                 pop3capabilities="",
+                 # The many wrong passwords here test one connection's
+                 # answers; the limits across connections are t/0408's.
+                 authuplimits="address 0 1\naccount 0 1\n")
 md = maildir()
 cplog = os.path.join(TMP, "checkpw.log")
 

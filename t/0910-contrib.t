@@ -148,9 +148,13 @@ def settings(service):
     return dict(IP="127.0.0.1", PORT=str(free_port()), CONCURRENCY="5",
                 TCPRULES=os.path.join(TMP, "tcp.%s.cdb" % kind),
                 SERVER=server, SERVER_USER=STANDIN, LOG_USER=STANDIN,
-                CONTROLDIR=ctl, PATH=TEST_PATH)
+                CONTROLDIR=ctl, PATH=TEST_PATH, AUTHUP_STATE=STATE)
 
 
+# authup's counts of failed logins. Each suite starts without any: each
+# makes 5 wrong logins from 127.0.0.2, and three suites would reach the
+# address's limit (10).
+STATE = os.path.join(TMP, "authup-state")
 TLS = dict(CERTFILE=cert.cert, KEYFILE=cert.key, TLS_UID=str(TLS_ID),
            TLS_GID=str(TLS_ID))
 
@@ -516,6 +520,7 @@ def supervised(suite):
     sup, svc, svstat = {"daemontools": ("supervise", "svc", "svstat"),
                         "s6": ("s6-supervise", "s6-svc", "s6-svstat")}[suite]
     check_scripts(suite)
+    shutil.rmtree(STATE, ignore_errors=True)
     top = os.path.join(TMP, suite)
     shutil.copytree(os.path.join(CONTRIB, suite), top, symlinks=True)
     env = {"PATH": HOST_PATH}
@@ -638,6 +643,7 @@ def expand(command, env):
 
 
 def systemd():
+    shutil.rmtree(STATE, ignore_errors=True)
     top = os.path.join(TMP, "systemd")
     os.mkdir(top)
     journal = os.path.join(top, "journal")

@@ -160,7 +160,10 @@ def environ(**extra):
     """A clean environment for the programs under test."""
     env = {"PATH": os.pathsep.join([os.path.join(BUILD, "bin"),
                                     os.path.join(BUILD, "t", "bin"),
-                                    HELPERS, os.environ.get("PATH", "")])}
+                                    HELPERS, os.environ.get("PATH", "")]),
+           # authup counts failed logins in a state directory of the test's
+           # own, never in the default under QMAILHOME.
+           "AUTHUP_STATE": os.path.join(TMP, "authup-state")}
     for k, v in extra.items():
         if v is not None:
             env[k] = v
