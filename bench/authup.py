@@ -14,6 +14,11 @@ of the programs in front shows. The difference between the first two is
 the password hash: yescrypt's cost is deliberate, and it is reported, not
 cut.
 
+Then what wrong passwords cost the machine: the CPU seconds of every
+process of the chain (tcpserver's children, as the kernel sums them) for
+1,000 wrong attempts from one address, 5 a connection, with authup's
+limits across connections (the defaults) and without them.
+
   bench/authup.py [--quick]
 
 Prints one table."""
@@ -92,6 +97,62 @@ def rate(argv, auth, n):
     return n / elapsed
 
 
+def children_cpu(pid):
+    """CPU seconds of pid's children it has reaped (utime + stime)."""
+    with open("/proc/%d/stat" % pid) as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle(pid, timeout=10):
+    """Waits until tcpserver pid has no child left."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as fh:
+            if not fh.read().split():
+                return
+        time.sleep(0.01)
+
+
+def wrong_attempts(port, tries):
+    s = socket.create_connection(("127.0.0.1", port))
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(b"EHLO bench.example\r\n")
+    while f.readline()[3:4] == b"-":
+        pass
+    wrong = base64.b64encode(b"\0bench\0wrong password")
+    for _ in range(tries):
+        s.sendall(b"AUTH PLAIN " + wrong + b"\r\n")
+        if f.readline()[:3] not in (b"535", b"454"):
+            break
+    s.close()
+
+
+def wrong_cpu(limits, n):
+    """CPU seconds per 1,000 wrong attempts, with control/authuplimits
+    holding limits (None: the defaults)."""
+    path = os.path.join(ENV["CONTROLDIR"], "authuplimits")
+    if limits is not None:
+        with open(path, "w") as fh:
+            fh.write(limits)
+    state = ENV["AUTHUP_STATE"]
+    shutil.rmtree(state, ignore_errors=True)
+    srv = Server([os.path.join(BIN, "authup"), "smtp",
+                  os.path.join(BIN, "checkpassword-cdb"),
+                  os.path.join(BIN, "fixsmtpio"), FAST])
+    try:
+        for _ in range(n // 5):
+            wrong_attempts(srv.port, 5)
+        idle(srv.p.pid)
+        cpu = children_cpu(srv.p.pid)
+    finally:
+        srv.stop()
+        if limits is not None:
+            os.unlink(path)
+    return cpu * 1000 / n
+
+
 def main():
     n = 20 if QUICK else 100
     fix = [os.path.join(BIN, "fixsmtpio"), FAST]
@@ -116,6 +177,13 @@ def main():
                  "(%.0f%% of %.1f ms)" % (100 * (full - nohash) / full,
                                           full * 1000)))
     table("authup: AUTH PLAIN, MAIL, RCPT, 10 KiB, QUIT", rows)
+    n = 100 if QUICK else 500
+    off = wrong_cpu("address 0 1\naccount 0 1\n", n)
+    on = wrong_cpu(None, n)
+    table("authup: wrong passwords from one address, 5 a connection", [
+        ("CPU s per 1,000 attempts, no limits", "%.2f" % off, ""),
+        ("CPU s per 1,000 attempts, default limits", "%.2f" % on,
+         "(%.3f x no limits)" % (on / off))])
     shutil.rmtree(tmp)
 
 

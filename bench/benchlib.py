@@ -47,7 +47,8 @@ def mail_setup(build):
             fh.write(text)
     shutil.copy(os.path.join(TOP, "examples", "fixsmtpio"), ctl)
     env = {"PATH": os.path.join(build, "bin") + ":" + os.environ["PATH"],
-           "CONTROLDIR": ctl, "AUTHUP_PAUSE": "0"}
+           "CONTROLDIR": ctl, "AUTHUP_PAUSE": "0",
+           "AUTHUP_STATE": os.path.join(tmp, "authup-state")}
     subprocess.run([os.path.join(build, "bin", "cdbpasswd"), "add", "bench",
                     "65534", "65534", "/"], input=b"bench password\n",
                    env=env, check=True, capture_output=True)
