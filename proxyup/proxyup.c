@@ -53,8 +53,9 @@ static void take_header(const struct proxyconf *c, const char *peer,
     case HEADERREAD_TIMEOUT:
         die_msg(EXIT_PERM,
                 "refusing the connection from %s: no whole PROXY header "
-                "within %lld seconds",
-                peer, (long long)(c->timeout_ms / 1000));
+                "within %lld second%s",
+                peer, (long long)(c->timeout_ms / 1000),
+                c->timeout_ms == 1000 ? "" : "s");
     case HEADERREAD_ERROR:
         die_sys(EXIT_TEMP, "read", "the PROXY header");
     }
