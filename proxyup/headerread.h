@@ -1,6 +1,8 @@
 /* The PROXY header from the connection: exactly its bytes, as
  * proxyheader_want() asks for them, and never one after it, since what
- * follows is the client's and belongs to the program run next. */
+ * follows is the client's and belongs to the program run next. So not
+ * through lib/lineread.h, which takes whatever has arrived; the bound is
+ * PROXYHEADER_MAX bytes and a deadline all the same. */
 #ifndef HEADERREAD_H
 #define HEADERREAD_H
 
