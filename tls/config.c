@@ -14,10 +14,13 @@ int config_options(struct config *c, int argc, char **argv)
     opterr = 0;
     int opt;
     unsigned long v;
-    while ((opt = getopt(argc, argv, "+Cih:t:")) != -1) {
+    while ((opt = getopt(argc, argv, "+Cih:t:K:")) != -1) {
         switch (opt) {
         case 'C':
             c->check = 1;
+            break;
+        case 'K':
+            c->rotate = optarg;
             break;
         case 'i':
             c->implicit = 1;
@@ -35,7 +38,8 @@ int config_options(struct config *c, int argc, char **argv)
             return -1;
         }
     }
-    if (c->check != (optind >= argc))
+    int alone = c->check || c->rotate; /* no prog */
+    if (alone != (optind >= argc) || (c->check && c->rotate))
         return -1;
     c->argv = argv + optind;
     return 0;
@@ -96,6 +100,7 @@ int config_env(struct config *c, char *const *envp, char *err, size_t errsize)
     c->ciphers = setting(envp, "CIPHERS");
     if (!c->ciphers)
         c->ciphers = DEFAULT_CIPHERS;
+    c->tickets = setting(envp, "TICKETKEYFILE");
     c->chroot = setting(envp, "TLS_CHROOT");
     if (c->chroot && c->chroot[0] != '/') {
         snprintf(err, errsize,

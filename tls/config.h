@@ -35,14 +35,16 @@ struct config {
     const char *dhfile;   /* DHFILE, or NULL: the RFC 7919 groups */
     const char *ciphers;  /* CIPHERS, else DEFAULT_CIPHERS */
     const char *chroot;   /* TLS_CHROOT, or NULL */
+    const char *tickets;  /* TICKETKEYFILE, or NULL: no session tickets */
+    const char *rotate;   /* -K: the ticket key file to make or rotate */
     int set_uid, set_gid; /* TLS_UID (SSL_UID), TLS_GID (SSL_GID) given */
     uid_t uid;
     gid_t gid;
     struct sni_table sni; /* CERTFILE:name, KEYFILE:name */
 };
 
-/* The options, up to prog (none with -C). 0, or -1 when they are not
- * those of the usage line (the caller says it). */
+/* The options, up to prog (none with -C or -K). 0, or -1 when they are
+ * not those of the usage line (the caller says it). */
 int config_options(struct config *c, int argc, char **argv);
 
 /* The variables of envp. 0, or -1 with a message naming the variable in

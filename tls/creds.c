@@ -254,6 +254,9 @@ int creds_load(struct creds *c, const struct config *cfg, char *err,
     }
     if (cfg->dhfile && load_dh(c, cfg->dhfile, err, errsize) < 0)
         return -1;
+    if (cfg->tickets &&
+        tickets_load(&c->tickets, cfg->tickets, err, errsize) < 0)
+        return -1;
     gnutls_datum_t ca = {NULL, 0};
     if (cfg->cafile && load_ca(cfg->cafile, &ca, err, errsize) < 0)
         return -1;
@@ -380,6 +383,10 @@ int creds_check(const struct config *cfg, time_t now, creds_report_fn *report,
     }
     if (cfg->dhfile && load_dh(&c, cfg->dhfile, err, sizeof err) < 0)
         problem(&k, 0, err);
+    if (cfg->tickets &&
+        tickets_load(&c.tickets, cfg->tickets, err, sizeof err) < 0)
+        problem(&k, 0, err);
+    tickets_free(&c.tickets);
     gnutls_datum_t ca = {NULL, 0};
     if (cfg->cafile && load_ca(cfg->cafile, &ca, err, sizeof err) < 0)
         problem(&k, 0, err);
@@ -419,5 +426,6 @@ void creds_free(struct creds *c)
         gnutls_dh_params_deinit(c->dh);
     if (c->priority)
         gnutls_priority_deinit(c->priority);
+    tickets_free(&c->tickets);
     memset(c, 0, sizeof *c);
 }

@@ -2,7 +2,8 @@
  * (before privileges are dropped) from the files the configuration names:
  * the certificate chains and their keys (CERTFILE and KEYFILE, and the SNI
  * pairs), the CAs that client certificates are checked against (CAFILE),
- * the DH parameters (DHFILE) and the priority string (CIPHERS). Each file
+ * the DH parameters (DHFILE), the priority string (CIPHERS) and the
+ * session ticket keys (TICKETKEYFILE, tls/tickets.h). Each file
  * is read into one buffer, which is wiped before it is freed, so no copy of
  * a key outlives the loading except GnuTLS's own. Nothing here prints or
  * exits. */
@@ -14,6 +15,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "tickets.h"
 
 #define CREDS_FILE_MAX (1024 * 1024)
 
@@ -24,6 +26,7 @@ struct creds {
     gnutls_dh_params_t dh; /* DHFILE, or NULL */
     gnutls_priority_t priority;
     int client_certs; /* CAFILE given: clients are asked for certificates */
+    struct tickets tickets; /* TICKETKEYFILE's keys; none without it */
 };
 
 /* 0, or -1 with a message in err that names the file or the setting. */

@@ -20,6 +20,7 @@
 #include "handshake.h"
 #include "netio.h"
 #include "privs.h"
+#include "tickets.h"
 #include "tlsrelay.h"
 #include "tlssummary.h"
 #include "ucspitls.h"
@@ -96,22 +97,39 @@ static void set_nonblocking(int fd)
         die_sys(EXIT_TEMP, "set up", "a descriptor");
 }
 
+/* The ticket key for the session: the one that opens the ticket the
+ * client's first record carries (tls/tickets.h), else the first; NULL
+ * without ticket keys. */
+static const gnutls_datum_t *ticket_key(const struct creds *cr,
+                                        int64_t deadline, int *issue)
+{
+    const unsigned char *rec;
+    size_t len, k = 0;
+    if (cr->tickets.count > 1 && netio_first_record(0, deadline, &rec, &len))
+        k = tickets_choose(&cr->tickets, rec, len, handshake_prepare, cr);
+    *issue = k == 0;
+    return cr->tickets.count ? &cr->tickets.key[k] : NULL;
+}
+
 static gnutls_session_t handshake(const struct config *cfg,
                                   const struct creds *cr)
 {
     gnutls_session_t s;
-    int r = handshake_session(&s, cr, 0, 1);
+    set_nonblocking(0);
+    set_nonblocking(1);
+    int64_t deadline = clock_ms() + cfg->handshake_ms;
+    int issue;
+    const gnutls_datum_t *key = ticket_key(cr, deadline, &issue);
+    int r = handshake_session(&s, cr, 0, 1, key, issue);
     if (r < 0)
         die_msg(EXIT_TEMP, "unable to start a TLS session: %s",
                 gnutls_strerror(r));
-    set_nonblocking(0);
-    set_nonblocking(1);
     /* Each send is a whole TLS record with all prog has written so far:
      * holding one back for Nagle's algorithm only waits for the peer's
      * delayed ACK. Not a socket: nothing to set. */
     int one = 1;
     (void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    r = handshake_run(s, 0, 1, clock_ms() + cfg->handshake_ms);
+    r = handshake_run(s, 0, 1, deadline);
     if (r < 0) {
         const char *why = r == GNUTLS_E_TIMEDOUT ? "timed out"
                           : r == GNUTLS_E_PREMATURE_TERMINATION

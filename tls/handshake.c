@@ -20,28 +20,43 @@ static int choose_certificate(gnutls_session_t s)
     return 0;
 }
 
-int handshake_session(gnutls_session_t *s, const struct creds *c, int rfd,
-                      int wfd)
+int handshake_prepare(gnutls_session_t s, const void *creds)
 {
-    /* Each connection has a process of its own, so a ticket could never be
-     * used to resume: none are sent. */
-    int r =
-        gnutls_init(s, GNUTLS_SERVER | GNUTLS_NO_SIGNAL | GNUTLS_NO_TICKETS);
+    const struct creds *c = creds;
+    int r = gnutls_priority_set(s, c->priority);
+    if (r >= 0)
+        r = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, c->fallback);
     if (r < 0)
         return r;
-    r = gnutls_priority_set(*s, c->priority);
-    if (r >= 0)
-        r = gnutls_credentials_set(*s, GNUTLS_CRD_CERTIFICATE, c->fallback);
+    if (c->client_certs)
+        gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
+    gnutls_session_set_ptr(s, (void *)c);
+    if (c->names->count)
+        gnutls_handshake_set_post_client_hello_function(s, choose_certificate);
+    return 0;
+}
+
+int handshake_session(gnutls_session_t *s, const struct creds *c, int rfd,
+                      int wfd, const gnutls_datum_t *ticket_key, int issue)
+{
+    /* Without a ticket key shared by every process, a ticket could never
+     * be used to resume: none are sent. */
+    unsigned flags = GNUTLS_SERVER | GNUTLS_NO_SIGNAL;
+    if (!ticket_key)
+        flags |= GNUTLS_NO_TICKETS;
+    else if (!issue)
+        flags |= GNUTLS_NO_AUTO_SEND_TICKET;
+    int r = gnutls_init(s, flags);
+    if (r < 0)
+        return r;
+    r = handshake_prepare(*s, c);
+    if (r >= 0 && ticket_key)
+        r = gnutls_session_ticket_enable_server(*s, ticket_key);
     if (r < 0) {
         gnutls_deinit(*s);
         *s = NULL;
         return r;
     }
-    if (c->client_certs)
-        gnutls_certificate_server_set_request(*s, GNUTLS_CERT_REQUEST);
-    gnutls_session_set_ptr(*s, (void *)c);
-    if (c->names->count)
-        gnutls_handshake_set_post_client_hello_function(*s, choose_certificate);
     netio_attach(*s, rfd, wfd);
     return 0;
 }

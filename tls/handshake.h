@@ -11,10 +11,17 @@
 
 #include "creds.h"
 
-/* Makes a server session on rfd (from the peer) and wfd (to the peer). 0,
- * or a GnuTLS error code. */
+/* Sets a new server session up for the handshake, without its transport:
+ * the priority string, the credentials (creds is a struct creds), the
+ * client certificate request and the SNI callback. 0, or a GnuTLS error
+ * code. */
+int handshake_prepare(gnutls_session_t s, const void *creds);
+
+/* Makes a server session on rfd (from the peer) and wfd (to the peer).
+ * ticket_key, when not NULL, opens session tickets, and with issue seals
+ * new ones; without it there are none. 0, or a GnuTLS error code. */
 int handshake_session(gnutls_session_t *s, const struct creds *c, int rfd,
-                      int wfd);
+                      int wfd, const gnutls_datum_t *ticket_key, int issue);
 
 /* Runs the handshake until the deadline (clock_ms()). 0, or a GnuTLS error
  * code: GNUTLS_E_TIMEDOUT when the deadline passed, GNUTLS_E_PULL_ERROR or

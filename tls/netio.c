@@ -1,9 +1,11 @@
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "netio.h"
 
 static int peer_closed;
@@ -66,6 +68,47 @@ void netio_attach(gnutls_session_t s, int rfd, int wfd)
     /* GnuTLS's own writes (sendmsg, MSG_NOSIGNAL) need a socket. */
     if (!is_socket(wfd))
         gnutls_transport_set_push_function(s, push);
+}
+
+/* Reads until ahead holds want bytes: 1, or 0. */
+static int fill(int fd, size_t want, int64_t deadline)
+{
+    while (ahead_end < want) {
+        ssize_t n = read(fd, ahead + ahead_end, want - ahead_end);
+        if (n > 0) {
+            ahead_end += (size_t)n;
+            continue;
+        }
+        if (n == 0) {
+            peer_closed = 1;
+            return 0;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return 0;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, clock_poll_timeout(deadline));
+        if (r == 0 || (r < 0 && errno != EINTR))
+            return 0;
+    }
+    return 1;
+}
+
+int netio_first_record(int rfd, int64_t deadline, const unsigned char **rec,
+                       size_t *len)
+{
+    ahead_start = ahead_end = 0;
+    if (!fill(rfd, 5, deadline))
+        return 0;
+    size_t total =
+        5 + ((size_t)(unsigned char)ahead[3] << 8 | (unsigned char)ahead[4]);
+    if ((unsigned char)ahead[0] != 22 || total > sizeof ahead ||
+        !fill(rfd, total, deadline))
+        return 0;
+    *rec = (const unsigned char *)ahead;
+    *len = total;
+    return 1;
 }
 
 void netio_read_ahead(void)

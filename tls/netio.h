@@ -10,6 +10,8 @@
 #define NETIO_H
 
 #include <gnutls/gnutls.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Sets the session's transport to rfd (from the peer) and wfd (to it). */
 void netio_attach(gnutls_session_t s, int rfd, int wfd);
@@ -20,6 +22,14 @@ void netio_attach(gnutls_session_t s, int rfd, int wfd);
  * still says whether GnuTLS can make progress once it has consumed them:
  * it returns EAGAIN only when they are used up. */
 void netio_read_ahead(void);
+
+/* Reads the peer's first record ahead, until the deadline (clock_ms()); its
+ * bytes stay for GnuTLS to read, and no byte past the record is read. 1
+ * with *rec and *len set when a whole record came, else 0 (the deadline,
+ * the peer's end, an error, or not a TLS record: GnuTLS finds out). rfd
+ * must be non-blocking. */
+int netio_first_record(int rfd, int64_t deadline, const unsigned char **rec,
+                       size_t *len);
 
 /* 1 once a read found the peer's end of file. */
 int netio_peer_closed(void);

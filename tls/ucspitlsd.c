@@ -21,12 +21,14 @@
 #include "engine.h"
 #include "exitcodes.h"
 #include "sessionid.h"
+#include "tickets.h"
 #include "ucspitls.h"
 
 extern char **environ;
 
 #define USAGE                                                                  \
-    "[-i] [-h handshake_seconds] [-t idle_seconds] prog [arg ...] | -C"
+    "[-i] [-h handshake_seconds] [-t idle_seconds] prog [arg ...] | -C | "     \
+    "-K ticketkeyfile"
 
 static const char *peer(void)
 {
@@ -101,6 +103,12 @@ int main(int argc, char **argv)
         die_usage(USAGE);
     if (cfg.check)
         return check_settings(&cfg, environ);
+    if (cfg.rotate) {
+        if (tickets_rotate(cfg.rotate, err, sizeof err) < 0)
+            die_msg(EXIT_TEMP, "%s", err);
+        info_msg("%s: a new ticket key, the previous one kept", cfg.rotate);
+        return EXIT_OK;
+    }
     sessionid_start();
     check_stdio();
     if (config_env(&cfg, environ, err, sizeof err) < 0) {

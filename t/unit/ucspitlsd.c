@@ -11,6 +11,7 @@
 #include "appenv.h"
 #include "config.h"
 #include "sni.h"
+#include "tickets.h"
 #include "ucspitls.h"
 
 extern char **environ;
@@ -254,10 +255,13 @@ static void test_options(void)
        "-- ends the options");
     ok(options("-h86400 prog", &c) == 0 && c.handshake_ms == 86400000,
        "the longest timeout");
+    ok(options("-K /etc/keys", &c) == 0 && c.rotate &&
+           strcmp(c.rotate, "/etc/keys") == 0,
+       "-K file, without prog");
     const char *bad[] = {
         "",          "-i",         "-h 0 prog",  "-h 86401 prog",
         "-t x prog", "-t -1 prog", "-h 5s prog", "-x prog",
-        "-h"};
+        "-h",        "-K",         "-K f prog",  "-C -K f"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ok(options(bad[i], &c) < 0, "usage error: '%s'", bad[i]);
 }
@@ -379,6 +383,117 @@ static void test_appenv(void)
     environ = saved;
 }
 
+static void keys_parse(const char *text, int want, const char *why,
+                       const char *name)
+{
+    struct tickets t;
+    char err[256] = "";
+    int r = tickets_parse(&t, (const unsigned char *)text, strlen(text), err,
+                          sizeof err);
+    if (want < 0) {
+        ok(r < 0 && strstr(err, why) && t.count == 0, "%s: refused (%s)", name,
+           err);
+        return;
+    }
+    ok(r == 0 && (int)t.count == want, "%s: %d key%s", name, want,
+       want == 1 ? "" : "s");
+    for (size_t i = 0; i < t.count; i++)
+        ok(t.key[i].size == TICKETS_KEY_SIZE, "  key %zu: 64 bytes", i + 1);
+    tickets_free(&t);
+}
+
+/* A key of 64 zero bytes. */
+#define KEY                                                                    \
+    "-----BEGIN UCSPITLSD TICKET KEY-----\n"                                   \
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"       \
+    "AAAAAAAAAAAAAAAAAAAAAA==\n-----END UCSPITLSD TICKET KEY-----\n"
+
+/* A ClientHello record with the given extensions (type, then body). */
+static size_t hello(unsigned char *out, const unsigned char *ext, size_t extlen)
+{
+    unsigned char body[512];
+    size_t n = 0;
+    body[n++] = 3;
+    body[n++] = 3;
+    memset(body + n, 7, 32); /* random */
+    n += 32;
+    body[n++] = 0; /* no session id */
+    body[n++] = 0;
+    body[n++] = 2;
+    body[n++] = 0x13;
+    body[n++] = 1; /* TLS_AES_128_GCM_SHA256 */
+    body[n++] = 1;
+    body[n++] = 0; /* null compression */
+    body[n++] = (unsigned char)(extlen >> 8);
+    body[n++] = (unsigned char)extlen;
+    memcpy(body + n, ext, extlen);
+    n += extlen;
+    size_t at = 0;
+    out[at++] = 22;
+    out[at++] = 3;
+    out[at++] = 1;
+    out[at++] = (unsigned char)((n + 4) >> 8);
+    out[at++] = (unsigned char)(n + 4);
+    out[at++] = 1;
+    out[at++] = 0;
+    out[at++] = (unsigned char)(n >> 8);
+    out[at++] = (unsigned char)n;
+    memcpy(out + at, body, n);
+    return at + n;
+}
+
+static void test_tickets(void)
+{
+    const char *k = KEY;
+    char two[1024], nine[4096] = "";
+    snprintf(two, sizeof two, "comment\n%s\n%s", k, k);
+    keys_parse(k, 1, NULL, "one key");
+    keys_parse(two, 2, NULL, "two keys, text around them");
+    for (int i = 0; i < TICKETS_MAX + 1; i++)
+        strcat(nine, k);
+    keys_parse(nine, -1, "more than 8 keys", "nine keys");
+    keys_parse("", -1, "no key in it", "an empty file");
+    keys_parse("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+               -1, "no key in it", "a certificate");
+    keys_parse("-----BEGIN UCSPITLSD TICKET KEY-----\nAAAA\n", -1,
+               "key 1 has no end line", "no end line");
+    keys_parse("-----BEGIN UCSPITLSD TICKET KEY-----\nAAAA\n"
+               "-----END UCSPITLSD TICKET KEY-----\n",
+               -1, "key 1 is not 64 bytes", "3 bytes");
+    keys_parse("-----BEGIN UCSPITLSD TICKET KEY-----\n*not base64*\n"
+               "-----END UCSPITLSD TICKET KEY-----\n",
+               -1, "key 1 is not 64 bytes", "not base64");
+
+    unsigned char rec[600];
+    static const unsigned char none[] = {0, 0, 0, 0};     /* empty SNI */
+    static const unsigned char empty35[] = {0, 35, 0, 0}; /* no ticket */
+    static const unsigned char ticket35[] = {0, 35, 0, 2, 9, 9};
+    static const unsigned char psk41[] = {0, 41, 0, 2, 0, 0};
+    size_t n = hello(rec, none, sizeof none);
+    ok(!tickets_offered(rec, n), "a ClientHello without a ticket");
+    n = hello(rec, empty35, sizeof empty35);
+    ok(!tickets_offered(rec, n), "an empty session_ticket: none");
+    n = hello(rec, ticket35, sizeof ticket35);
+    ok(tickets_offered(rec, n), "a TLS 1.2 session ticket");
+    n = hello(rec, psk41, sizeof psk41);
+    ok(tickets_offered(rec, n), "a TLS 1.3 pre_shared_key");
+    ok(!tickets_offered(rec, n - 1), "one byte short: not a whole record");
+    rec[5] = 2;
+    ok(!tickets_offered(rec, n), "not a ClientHello");
+    rec[5] = 1;
+    rec[0] = 23;
+    ok(!tickets_offered(rec, n), "not a handshake record");
+    rec[0] = 22;
+    rec[4]--; /* the message longer than its record */
+    ok(!tickets_offered(rec, n), "a ClientHello over two records");
+    ok(!tickets_offered(rec, 4), "four bytes");
+    struct tickets one = {0};
+    one.count = 1;
+    n = hello(rec, psk41, sizeof psk41);
+    is_int((long long)tickets_choose(&one, rec, n, NULL, NULL), 0,
+           "one key: the first, nothing tried");
+}
+
 int main(void)
 {
     test_names();
@@ -387,5 +502,6 @@ int main(void)
     test_options();
     test_env();
     test_appenv();
+    test_tickets();
     return done_testing();
 }
