@@ -77,6 +77,9 @@ struct rules_event {
     size_t count;
     char *prepend; /* every prepend for the event, later rules' first */
     size_t prepend_len;
+    /* Bit c is set when some rule's glob starts with the byte c, or with a
+     * special character (then every bit is): rules_event_may_match(). */
+    unsigned char first[32];
 };
 
 #define RULEVIEW_BUCKETS 64
@@ -101,6 +104,16 @@ void ruleview_free(struct ruleview *view);
 /* The event named by word[0..len) (any case), or NULL when no rule has it. */
 const struct rules_event *ruleview_event(const struct ruleview *view,
                                          const char *word, size_t len);
+
+/* 0 when no rule of ev (NULL: none) can match a line whose first byte is
+ * c: every glob starts with another literal byte. reply_rules_line() would
+ * leave such a line as it is, run no fixup and set no exit code, so the
+ * caller may pass it on without it; 1 when a rule may match. */
+static inline int rules_event_may_match(const struct rules_event *ev,
+                                        unsigned char c)
+{
+    return ev && (ev->first[c >> 3] >> (c & 7)) & 1;
+}
 
 /* The built-in routine &fixsmtpio_fixup runs for an event. */
 enum fixup_kind {

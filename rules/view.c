@@ -46,6 +46,19 @@ static int build_prepend(struct rules_event *ev)
     return 0;
 }
 
+/* A glob matches only lines that start with its literal first bytes (the
+ * early test in apply.c's matches()); one that starts with a special
+ * character may match a line starting with anything. */
+static void note_first(struct rules_event *ev, const struct rule *r)
+{
+    if (r->glob_literal == 0) {
+        memset(ev->first, 0xff, sizeof ev->first);
+        return;
+    }
+    unsigned char c = (unsigned char)r->glob[0];
+    ev->first[c >> 3] |= (unsigned char)(1u << (c & 7));
+}
+
 int ruleview_init(struct ruleview *view, const struct ruleset *set,
                   rules_getenv_fn *getenv_fn)
 {
@@ -69,6 +82,7 @@ int ruleview_init(struct ruleview *view, const struct ruleset *set,
                 goto fail;
         }
         ev->rules[ev->count++] = r;
+        note_first(ev, r);
     }
     for (size_t i = 0; i < view->count; i++) {
         struct rules_event *ev = &view->events[i];
@@ -128,10 +142,17 @@ const struct rules_event *ruleview_event(const struct ruleview *view,
 
 int rules_event_reserved(const char *word, size_t len)
 {
-    static const char *const reserved[] = {EVENT_GREETING, EVENT_TIMEOUT,
-                                           EVENT_CLIENTEOF, EVENT_IN_DATA};
+    /* Asked for every command: most words are turned away by their
+     * length alone. */
+    static const struct {
+        const char *name;
+        size_t len;
+    } reserved[] = {{EVENT_GREETING, sizeof EVENT_GREETING - 1},
+                    {EVENT_TIMEOUT, sizeof EVENT_TIMEOUT - 1},
+                    {EVENT_CLIENTEOF, sizeof EVENT_CLIENTEOF - 1},
+                    {EVENT_IN_DATA, sizeof EVENT_IN_DATA - 1}};
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
-        if (len == strlen(reserved[i]) && ascii_caseeq(word, reserved[i], len))
+        if (len == reserved[i].len && ascii_caseeq(word, reserved[i].name, len))
             return 1;
     return 0;
 }
