@@ -149,6 +149,29 @@ static void reply_line(struct session *s, char *line, size_t len)
         reply_end(s);
 }
 
+/* The common reply in one step: a single line, answering a command whose
+ * reply fixsmtpio does nothing else with (no greeting, EHLO, DATA, AUTH or
+ * end of data; shown; not vital), that no rule of the command's event can
+ * match. reply_line() would do no more: reply_rules_line() leaves such a
+ * line as it is, sets no exit code and runs no fixup; renorm_last() sends
+ * a reply's only line as it is when it already says "NNN " (or is a bare
+ * code); and reply_end() only ends the reply. 0 when the line is not such
+ * a reply, and nothing was done. */
+static int plain_reply(struct session *s, const char *line, size_t len)
+{
+    if (s->in_reply || s->qlen == 0 || (len > 3 && line[3] != ' '))
+        return 0;
+    const struct request *r = &s->queue[s->qhead];
+    if (r->kind != REQ_COMMAND || r->hide || r->vital ||
+        rules_event_may_match(r->event, (unsigned char)line[0]))
+        return 0;
+    s->answering = queue_pop(s);
+    s->reply_code =
+        (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    to_client(s, line, len);
+    return 1;
+}
+
 void session_server(struct session *s)
 {
     while (!s->finished && !s->server_broken) {
@@ -189,6 +212,7 @@ void session_server(struct session *s)
             s->server_broken = 1;
             return;
         }
-        reply_line(s, line, len);
+        if (!plain_reply(s, line, len))
+            reply_line(s, line, len);
     }
 }
