@@ -48,25 +48,41 @@ enum verb {
     VERB_STARTTLS
 };
 
+static enum verb named(const char *w, const char *name, enum verb verb)
+{
+    return ascii_caseeq(w, name, 4) ? verb : VERB_OTHER;
+}
+
+/* By the first letter, then one comparison: this runs for every command
+ * of a pipeline. */
 static enum verb classify(const char *w, size_t len)
 {
-    static const struct {
-        char name[9];
-        enum verb verb;
-    } verbs[] = {{"auth", VERB_AUTH}, {"bdat", VERB_BDAT}, {"data", VERB_DATA},
-                 {"ehlo", VERB_EHLO}, {"helo", VERB_HELO}, {"mail", VERB_MAIL},
-                 {"noop", VERB_NOOP}, {"quit", VERB_QUIT}, {"rset", VERB_RSET}};
     if (len == 8 && ascii_caseeq(w, "starttls", 8))
         return VERB_STARTTLS;
     if (len != 4)
         return VERB_OTHER;
-    char low[4];
-    for (int i = 0; i < 4; i++)
-        low[i] = ascii_lower(w[i]);
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (memcmp(low, verbs[i].name, 4) == 0)
-            return verbs[i].verb;
-    return VERB_OTHER;
+    switch (ascii_lower(w[0])) {
+    case 'a':
+        return named(w, "auth", VERB_AUTH);
+    case 'b':
+        return named(w, "bdat", VERB_BDAT);
+    case 'd':
+        return named(w, "data", VERB_DATA);
+    case 'e':
+        return named(w, "ehlo", VERB_EHLO);
+    case 'h':
+        return named(w, "helo", VERB_HELO);
+    case 'm':
+        return named(w, "mail", VERB_MAIL);
+    case 'n':
+        return named(w, "noop", VERB_NOOP);
+    case 'q':
+        return named(w, "quit", VERB_QUIT);
+    case 'r':
+        return named(w, "rset", VERB_RSET);
+    default:
+        return VERB_OTHER;
+    }
 }
 
 /* "BDAT size [LAST]": 1 with the size, 0 when malformed. */
