@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "passrun.h"
 #include "session.h"
 
 /* A queued reply of fixsmtpio's own is an index into local_text. */
@@ -32,17 +33,39 @@ struct request *queue_server(struct session *s, enum request_kind kind,
                              const char *verb, size_t len);
 /* A reply of fixsmtpio's own, to go out in its turn. */
 void queue_local(struct session *s, enum local_reply which);
+/* Whether one of fixsmtpio's own replies (or a refused message's) has its
+ * turn: flush_local_now() then sends it. */
+static inline int local_turn(const struct session *s)
+{
+    return s->qlen && s->queue[s->qhead].kind >= REQ_LOCAL;
+}
 /* Sends fixsmtpio's own replies whose turn has come. */
 void flush_local_now(struct session *s);
 static inline void flush_local(struct session *s)
 {
-    if (s->qlen && s->queue[s->qhead].kind >= REQ_LOCAL)
+    if (local_turn(s))
         flush_local_now(s);
 }
 
 /* Appends a and b and CR LF to ob in one go; the caller made room. */
 void put_line(struct outbuf *ob, const char *a, size_t alen, const char *b,
               size_t blen);
+/* Sends prepend, line and CR LF to the run's output. raw is the length
+ * the line had in the reader's buffer with its line end (0 when it does
+ * not come from there): with no prepend, raw == len + 2 says its bytes are
+ * line and CR LF as they are to go out, and they join the run; any other
+ * line is copied, after what the run gathered. */
+static inline void pass_line(struct passrun *run, const char *prepend,
+                             size_t plen, const char *line, size_t len,
+                             size_t raw)
+{
+    if (plen == 0 && raw == len + 2) {
+        passrun_add(run, line, raw);
+        return;
+    }
+    passrun_flush(run);
+    put_line(run->ob, prepend, plen, line, len);
+}
 /* A line to the client, logged. */
 void to_client(struct session *s, const char *line, size_t len);
 

@@ -155,9 +155,11 @@ static void reply_line(struct session *s, char *line, size_t len)
  * match. reply_line() would do no more: reply_rules_line() leaves such a
  * line as it is, sets no exit code and runs no fixup; renorm_last() sends
  * a reply's only line as it is when it already says "NNN " (or is a bare
- * code); and reply_end() only ends the reply. 0 when the line is not such
- * a reply, and nothing was done. */
-static int plain_reply(struct session *s, const char *line, size_t len)
+ * code); and reply_end() only ends the reply. The line goes out as
+ * to_client() sends it, through the run (pass_line()). 0 when the line is
+ * not such a reply, and nothing was done. */
+static int plain_reply(struct session *s, struct passrun *run, const char *line,
+                       size_t len, size_t raw)
 {
     if (s->in_reply || s->qlen == 0 || (len > 3 && line[3] != ' '))
         return 0;
@@ -168,14 +170,20 @@ static int plain_reply(struct session *s, const char *line, size_t len)
     s->answering = queue_pop(s);
     s->reply_code =
         (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-    to_client(s, line, len);
+    debug(s, '4', line, len);
+    pass_line(run, NULL, 0, line, len, raw);
     return 1;
 }
 
-void session_server(struct session *s)
+/* Takes server lines while it can. Replies that go on as they came gather
+ * in run, which is written out before anything else goes to the client. */
+static void take_replies(struct session *s, struct passrun *run)
 {
     while (!s->finished && !s->server_broken) {
-        flush_local(s);
+        if (local_turn(s)) {
+            passrun_flush(run);
+            flush_local_now(s);
+        }
         /* A server holding a refused message owes nothing more: what it
          * says now is not a reply. */
         if (s->server_stopped ||
@@ -183,8 +191,8 @@ void session_server(struct session *s)
             return;
         /* Room for the worst case, and no more than a little queued in
          * the common case, so that the pages the buffer touches stay few. */
-        if (ob_room(&s->to_client) < REPLY_ROOM ||
-            ob_pending(&s->to_client) > CLIENT_OUT_SOFT)
+        if (passrun_room(run) < REPLY_ROOM ||
+            passrun_pending(run) > CLIENT_OUT_SOFT)
             return;
         const char *p;
         size_t len;
@@ -193,6 +201,7 @@ void session_server(struct session *s)
             return;
         s->progress = 1;
         char *line = (char *)p;
+        size_t raw = 0; /* the line as it came, with its line end */
         char repl[64];
         if (st == LR_TOOLONG) {
             /* Keep the line's place in the reply, say it was too long. */
@@ -203,6 +212,7 @@ void session_server(struct session *s)
             len = (size_t)n;
             debug(s, '3', "[line too long]", 15);
         } else {
+            raw = len;
             len--;
             if (len && line[len - 1] == '\r')
                 len--;
@@ -212,7 +222,17 @@ void session_server(struct session *s)
             s->server_broken = 1;
             return;
         }
-        if (!plain_reply(s, line, len))
-            reply_line(s, line, len);
+        if (plain_reply(s, run, line, len, raw))
+            continue;
+        passrun_flush(run);
+        reply_line(s, line, len);
     }
+}
+
+void session_server(struct session *s)
+{
+    struct passrun run;
+    passrun_start(&run, &s->to_client);
+    take_replies(s, &run);
+    passrun_flush(&run);
 }

@@ -11,12 +11,13 @@
 #include "pending.h"
 #include "session.h"
 
-/* Sends prepend and line to the server; the debug log shows the first
- * shown bytes of line. */
-static void forward(struct session *s, const char *prepend, size_t plen,
-                    const char *line, size_t len, size_t shown)
+/* Sends prepend and line to the server through run (raw: see
+ * pass_line()); the debug log shows the first shown bytes of line. */
+static void forward(struct session *s, struct passrun *run, const char *prepend,
+                    size_t plen, const char *line, size_t len, size_t raw,
+                    size_t shown)
 {
-    put_line(&s->to_server, prepend, plen, line, len);
+    pass_line(run, prepend, plen, line, len, raw);
     /* An AUTH line may carry a password: only its first words are shown. */
     if (shown || !len)
         debug2(s, '2', prepend, plen, line, shown);
@@ -120,7 +121,9 @@ static int allowed_before_tls(enum verb v)
            v == VERB_RSET || v == VERB_QUIT || v == VERB_STARTTLS;
 }
 
-static void command(struct session *s, const char *line, size_t len)
+/* A command line; raw is its length with its line end. */
+static void command(struct session *s, struct passrun *run, const char *line,
+                    size_t len, size_t raw)
 {
     struct command cmd;
     int nul = command_split(line, len, &cmd) < 0;
@@ -199,7 +202,7 @@ static void command(struct session *s, const char *line, size_t len)
         r->event = NULL; /* "TIMEOUT" from a client is no timeout */
     const char *pre = r->event ? r->event->prepend : NULL;
     size_t plen = r->event ? r->event->prepend_len : 0;
-    forward(s, pre, plen, line, len, shown);
+    forward(s, run, pre, plen, line, len, raw, shown);
     if (verb == VERB_EHLO || verb == VERB_HELO) {
         if (session_keep_helo(s, pre, plen, line, len) < 0)
             s->helo_len = 0;
@@ -207,13 +210,14 @@ static void command(struct session *s, const char *line, size_t len)
     }
 }
 
-static void sasl_response(struct session *s, const char *line, size_t len)
+static void sasl_response(struct session *s, struct passrun *run,
+                          const char *line, size_t len, size_t raw)
 {
     char note[64];
     int n = snprintf(note, sizeof note, "[SASL response, %zu bytes]", len);
     debug(s, '1', note, (size_t)n);
     queue_server(s, REQ_AUTH, "auth", 4);
-    forward(s, NULL, 0, line, len, 0);
+    forward(s, run, NULL, 0, line, len, raw, 0);
     s->state = CLIENT_WAIT;
 }
 
@@ -221,21 +225,22 @@ enum { TOOK = -1 };
 
 /* A line that may not reach the server; a SASL exchange it was part of is
  * cancelled, so that the server does not wait for it. */
-static void refuse_line(struct session *s, enum local_reply why)
+static void refuse_line(struct session *s, struct passrun *run,
+                        enum local_reply why)
 {
     if (s->state == CLIENT_SASL) {
         struct request *r = queue_server(s, REQ_COMMAND, "auth", 4);
         r->hide = 1;
-        forward(s, NULL, 0, "*", 1, 1);
+        forward(s, run, NULL, 0, "*", 1, 0, 1);
         s->state = CLIENT_COMMAND;
     }
     queue_local(s, why);
 }
 
 /* One line from the client, in command or SASL state. */
-static int client_line(struct session *s)
+static int client_line(struct session *s, struct passrun *run)
 {
-    if (s->qlen >= QUEUE_LIMIT - 2 || ob_room(&s->to_server) < REQUEST_ROOM)
+    if (s->qlen >= QUEUE_LIMIT - 2 || passrun_room(run) < REQUEST_ROOM)
         return CLIENT_BLOCKED;
     const char *line;
     size_t len;
@@ -245,23 +250,24 @@ static int client_line(struct session *s)
     s->progress = 1;
     if (st == LR_TOOLONG) {
         debug(s, '1', "[line too long]", 15);
-        refuse_line(s, LOCAL_TOO_LONG);
+        refuse_line(s, run, LOCAL_TOO_LONG);
         return TOOK;
     }
+    size_t raw = len;
     len--; /* the LF */
     if (len && line[len - 1] == '\r')
         len--;
     if (s->state == CLIENT_SASL &&
         (memchr(line, 0, len) || memchr(line, '\r', len))) {
         debug(s, '1', "[SASL response with a NUL or bare CR]", 38);
-        refuse_line(s, memchr(line, 0, len) ? LOCAL_NUL : LOCAL_CR);
+        refuse_line(s, run, memchr(line, 0, len) ? LOCAL_NUL : LOCAL_CR);
         return TOOK;
     }
     if (s->state == CLIENT_SASL) {
-        sasl_response(s, line, len);
+        sasl_response(s, run, line, len, raw);
     } else {
         s->counts.commands++;
-        command(s, line, len);
+        command(s, run, line, len, raw);
     }
     return TOOK;
 }
@@ -374,7 +380,10 @@ static int client_bdat(struct session *s)
     return TOOK;
 }
 
-enum client_stop session_client(struct session *s)
+/* Takes client input while it can. Lines that go to the server as they
+ * came gather in run, which is written out before anything else goes to
+ * the server. */
+static enum client_stop take_client(struct session *s, struct passrun *run)
 {
     for (;;) {
         flush_local(s);
@@ -384,12 +393,14 @@ enum client_stop session_client(struct session *s)
         switch (s->state) {
         case CLIENT_COMMAND:
         case CLIENT_SASL:
-            r = client_line(s);
+            r = client_line(s, run);
             break;
         case CLIENT_DATA:
+            passrun_flush(run);
             r = client_data(s);
             break;
         case CLIENT_BDAT:
+            passrun_flush(run);
             r = client_bdat(s);
             break;
         case CLIENT_STARTTLS:
@@ -406,6 +417,15 @@ enum client_stop session_client(struct session *s)
         if (r != TOOK)
             return (enum client_stop)r;
     }
+}
+
+enum client_stop session_client(struct session *s)
+{
+    struct passrun run;
+    passrun_start(&run, &s->to_server);
+    enum client_stop stop = take_client(s, &run);
+    passrun_flush(&run);
+    return stop;
 }
 
 void session_client_eof(struct session *s)
