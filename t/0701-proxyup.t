@@ -18,8 +18,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import *  # noqa: E402,F401,F403
-from proxyfixture import (SIG, connect_from, read_all, ssl_tlv,  # noqa: E402
-                          tlv, v1, v2)
+from proxyfixture import (SIG, connect_from, read_all, shut_wr,  # noqa: E402
+                          ssl_tlv, tlv, v1, v2)
 
 ID = r"[0-9a-f]{16}"
 VARS = ("TCPREMOTEIP", "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT",
@@ -72,7 +72,7 @@ def session(srv, data, src="127.0.0.1", shut=True):
     if data:
         s.sendall(data)
     if shut:
-        s.shutdown(socket.SHUT_WR)
+        shut_wr(s)
     out = read_all(s)
     s.close()
     codes = srv.ends(n + 1, timeout=60)
@@ -98,7 +98,7 @@ def early(srv, data, src="127.0.0.2"):
     hold.shutdown(socket.SHUT_WR)
     read_all(hold)
     hold.close()
-    s.shutdown(socket.SHUT_WR)
+    shut_wr(s)
     out = read_all(s)
     s.close()
     codes = srv.ends(n + 2, timeout=60)
@@ -285,7 +285,7 @@ while not got.endswith(b"---\n"):
     got += s.recv(4096)
 late = v1("TCP4", "192.0.2.66", "10.0.0.1", 1, 2)
 s.sendall(late)
-s.shutdown(socket.SHUT_WR)
+shut_wr(s)
 env, rest = parse(got + read_all(s))
 s.close()
 is_((env["TCPREMOTEIP"], rest), ("127.0.0.2", late),

@@ -17,7 +17,6 @@ import os
 import re
 import shlex
 import smtplib
-import socket
 import sys
 import time
 
@@ -27,7 +26,7 @@ from taplib import *  # noqa: E402,F401,F403
 if os.geteuid() != 0:
     skip_all("needs root (the TLS engine and checkpassword-cdb switch users)")
 from proxyfixture import (HAProxy, TLSAfterHeader, connect_from,  # noqa: E402
-                          haproxy_version, read_all, v1, v2)
+                          haproxy_version, read_all, shut_wr, v1, v2)
 
 if not haproxy_version():
     skip_all("haproxy is not installed")
@@ -298,7 +297,7 @@ t.send(b"Subject: pipelined\r\n\r\nhello\r\n.\r\n")
 like(t.line(), r"^250 ", "%s: the message accepted" % name)
 t.send(b"QUIT\r\n")
 like(t.line(), r"^221 ", "%s: QUIT" % name)
-s.shutdown(socket.SHUT_WR)
+shut_wr(s)
 read_all(s)
 s.close()
 logs = session_logs(srv["smtps"], ("proxyup", "ucspitlsd", "authup"), before,

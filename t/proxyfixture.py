@@ -66,6 +66,15 @@ def connect_from(src, port, timeout=30):
     return s
 
 
+def shut_wr(s):
+    """Ends what s sends; a connection the server already reset is
+    ended too."""
+    try:
+        s.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
 def read_all(s):
     """Everything up to the server's close; a reset counts as a close."""
     data = b""
