@@ -6,6 +6,7 @@
 #include "exitcodes.h"
 #include "pending.h"
 #include "safetext.h"
+#include "verbs.h"
 
 /* fixsmtpio's own replies. */
 static const char too_long[] = "500 5.5.2 line too long";
@@ -144,6 +145,8 @@ struct request *queue_server(struct session *s, enum request_kind kind,
         memcmp(c->word, verb, len) != 0) {
         c->event = ruleview_event(s->view, verb, len);
         c->fixup = (unsigned char)fixup_kind_of(verb, len);
+        c->verb = (unsigned char)verb_of(verb, len);
+        c->reserved = (unsigned char)rules_event_reserved(verb, len);
         c->len = len <= sizeof c->word ? len : 0;
         memcpy(c->word, verb, c->len);
     }

@@ -10,6 +10,7 @@
 #include "command.h"
 #include "pending.h"
 #include "session.h"
+#include "verbs.h"
 
 /* Sends prepend and line to the server through run (raw: see
  * pass_line()); the debug log shows the first shown bytes of line. */
@@ -32,58 +33,6 @@ static size_t auth_shown(const char *line, size_t len)
     while (n < len && line[n] != ' ')
         n++;
     return n < len ? n : len;
-}
-
-/* The commands fixsmtpio itself looks at. */
-enum verb {
-    VERB_OTHER,
-    VERB_AUTH,
-    VERB_BDAT,
-    VERB_DATA,
-    VERB_EHLO,
-    VERB_HELO,
-    VERB_MAIL,
-    VERB_NOOP,
-    VERB_QUIT,
-    VERB_RSET,
-    VERB_STARTTLS
-};
-
-static enum verb named(const char *w, const char *name, enum verb verb)
-{
-    return ascii_caseeq(w, name, 4) ? verb : VERB_OTHER;
-}
-
-/* By the first letter, then one comparison: this runs for every command
- * of a pipeline. */
-static enum verb classify(const char *w, size_t len)
-{
-    if (len == 8 && ascii_caseeq(w, "starttls", 8))
-        return VERB_STARTTLS;
-    if (len != 4)
-        return VERB_OTHER;
-    switch (ascii_lower(w[0])) {
-    case 'a':
-        return named(w, "auth", VERB_AUTH);
-    case 'b':
-        return named(w, "bdat", VERB_BDAT);
-    case 'd':
-        return named(w, "data", VERB_DATA);
-    case 'e':
-        return named(w, "ehlo", VERB_EHLO);
-    case 'h':
-        return named(w, "helo", VERB_HELO);
-    case 'm':
-        return named(w, "mail", VERB_MAIL);
-    case 'n':
-        return named(w, "noop", VERB_NOOP);
-    case 'q':
-        return named(w, "quit", VERB_QUIT);
-    case 'r':
-        return named(w, "rset", VERB_RSET);
-    default:
-        return VERB_OTHER;
-    }
 }
 
 /* "BDAT size [LAST]": 1 with the size, 0 when malformed. */
@@ -128,7 +77,7 @@ static void command(struct session *s, struct passrun *run, const char *line,
     struct command cmd;
     int nul = command_split(line, len, &cmd) < 0;
     size_t wlen = cmd.verblen;
-    enum verb verb = classify(line, wlen);
+    enum verb verb = verb_of(line, wlen);
     int auth = verb == VERB_AUTH;
     size_t shown = auth ? auth_shown(line, len) : len;
     debug(s, '1', line, shown);
@@ -210,6 +159,37 @@ static void command(struct session *s, struct passrun *run, const char *line,
     }
 }
 
+/* The common command in one step: its verb is the one last looked up
+ * (s->last_verb), a verb fixsmtpio does nothing with (VERB_OTHER, not
+ * named like an event fixsmtpio raises), and the line holds no NUL and no
+ * CR, is not taken as answered by a refusing greeting, and may go before
+ * TLS (TLS is not required). command() would do no more: command_split()
+ * finds the same verb (the cached word holds no space, and a space or the
+ * line's end follows it here), every test before queue_server() passes,
+ * queue_server() finds the word in the cache and leaves it, and the
+ * request is a plain command forwarded with its event's prepend. 0 when
+ * the line is not such a command, and nothing was done. */
+static int plain_command(struct session *s, struct passrun *run,
+                         const char *line, size_t len, size_t raw)
+{
+    const struct verb_cache *c = &s->last_verb;
+    size_t n = c->len;
+    if (n == 0 || len < n || (len > n && line[n] != ' ') ||
+        memcmp(line, c->word, n) != 0 || c->verb != VERB_OTHER || c->reserved ||
+        s->greeting_answered || s->tls == TLS_REQUIRED ||
+        memchr(line, 0, len) || memchr(line, '\r', len))
+        return 0;
+    debug(s, '1', line, len);
+    struct request *r = queue_push(s);
+    r->kind = REQ_COMMAND;
+    r->event = c->event;
+    r->fixup = c->fixup;
+    const char *pre = c->event ? c->event->prepend : NULL;
+    size_t plen = c->event ? c->event->prepend_len : 0;
+    forward(s, run, pre, plen, line, len, raw, len);
+    return 1;
+}
+
 static void sasl_response(struct session *s, struct passrun *run,
                           const char *line, size_t len, size_t raw)
 {
@@ -267,7 +247,8 @@ static int client_line(struct session *s, struct passrun *run)
         sasl_response(s, run, line, len, raw);
     } else {
         s->counts.commands++;
-        command(s, run, line, len, raw);
+        if (!plain_command(s, run, line, len, raw))
+            command(s, run, line, len, raw);
     }
     return TOOK;
 }

@@ -72,12 +72,15 @@ enum client_state {
 
 #define HELO_MAX 1024 /* the HELO or EHLO line kept for a fresh server */
 
-/* The last command word looked up in the rules, and what it gave. */
+/* The last command word looked up in the rules, and what it gave; and
+ * what else is known of the word alone. */
 struct verb_cache {
     char word[16];
     size_t len; /* 0: empty */
     const struct rules_event *event;
     unsigned char fixup;
+    unsigned char verb;     /* enum verb (verbs.h) */
+    unsigned char reserved; /* rules_event_reserved() */
 };
 
 /* What a session is told at the start. */
