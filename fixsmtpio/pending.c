@@ -51,23 +51,6 @@ debug_print(char step, const char *p1, size_t len1, const char *p2, size_t len2)
     }
 }
 
-struct request *queue_push(struct session *s)
-{
-    if (s->qlen == QUEUE_LIMIT)
-        return NULL;
-    struct request *r = &s->queue[(s->qhead + s->qlen++) % QUEUE_LIMIT];
-    memset(r, 0, sizeof *r);
-    return r;
-}
-
-struct request queue_pop(struct session *s)
-{
-    struct request r = s->queue[s->qhead];
-    s->qhead = (s->qhead + 1) % QUEUE_LIMIT;
-    s->qlen--;
-    return r;
-}
-
 void put_line(struct outbuf *ob, const char *a, size_t alen, const char *b,
               size_t blen)
 {

@@ -6,6 +6,7 @@
 #define PENDING_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "passrun.h"
 #include "session.h"
@@ -26,8 +27,21 @@ enum local_reply {
 extern const char *const local_text[];
 
 /* A free slot at the end of the queue, zeroed; NULL when it is full. */
-struct request *queue_push(struct session *s);
-struct request queue_pop(struct session *s);
+static inline struct request *queue_push(struct session *s)
+{
+    if (s->qlen == QUEUE_LIMIT)
+        return NULL;
+    struct request *r = &s->queue[(s->qhead + s->qlen++) % QUEUE_LIMIT];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+static inline struct request queue_pop(struct session *s)
+{
+    struct request r = s->queue[s->qhead];
+    s->qhead = (s->qhead + 1) % QUEUE_LIMIT;
+    s->qlen--;
+    return r;
+}
 /* A request that goes to the server, with the rules of its verb. */
 struct request *queue_server(struct session *s, enum request_kind kind,
                              const char *verb, size_t len);

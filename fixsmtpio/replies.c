@@ -155,9 +155,11 @@ static void reply_line(struct session *s, char *line, size_t len)
  * match. reply_line() would do no more: reply_rules_line() leaves such a
  * line as it is, sets no exit code and runs no fixup; renorm_last() sends
  * a reply's only line as it is when it already says "NNN " (or is a bare
- * code); and reply_end() only ends the reply. The line goes out as
- * to_client() sends it, through the run (pass_line()). 0 when the line is
- * not such a reply, and nothing was done. */
+ * code); and reply_end() only ends the reply. (What reply_start() and
+ * reply_line() keep of a reply, answering, reply_code and the rest, is set
+ * anew before it is read again.) The line goes out as to_client() sends
+ * it, through the run (pass_line()). 0 when the line is not such a reply,
+ * and nothing was done. */
 static int plain_reply(struct session *s, struct passrun *run, const char *line,
                        size_t len, size_t raw)
 {
@@ -167,9 +169,7 @@ static int plain_reply(struct session *s, struct passrun *run, const char *line,
     if (r->kind != REQ_COMMAND || r->hide || r->vital ||
         rules_event_may_match(r->event, (unsigned char)line[0]))
         return 0;
-    s->answering = queue_pop(s);
-    s->reply_code =
-        (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    queue_pop(s);
     debug(s, '4', line, len);
     pass_line(run, NULL, 0, line, len, raw);
     return 1;

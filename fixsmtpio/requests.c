@@ -14,9 +14,9 @@
 
 /* Sends prepend and line to the server through run (raw: see
  * pass_line()); the debug log shows the first shown bytes of line. */
-static void forward(struct session *s, struct passrun *run, const char *prepend,
-                    size_t plen, const char *line, size_t len, size_t raw,
-                    size_t shown)
+static inline void forward(struct session *s, struct passrun *run,
+                           const char *prepend, size_t plen, const char *line,
+                           size_t len, size_t raw, size_t shown)
 {
     pass_line(run, prepend, plen, line, len, raw);
     /* An AUTH line may carry a password: only its first words are shown. */
