@@ -16,13 +16,16 @@ struct passrun {
     struct outbuf *ob;
     const char *p; /* the first byte gathered */
     size_t len;    /* bytes gathered from p on */
+    /* ob_room() and ob_pending() when the run began: the output does not
+     * change while the run holds bytes. */
+    size_t room, queued;
 };
 
 static inline void passrun_start(struct passrun *r, struct outbuf *ob)
 {
     r->ob = ob;
     r->p = NULL;
-    r->len = 0;
+    r->len = r->room = r->queued = 0;
 }
 
 /* Appends what is gathered to the output; the caller made room. */
@@ -34,19 +37,22 @@ static inline void passrun_add(struct passrun *r, const char *p, size_t len)
 {
     if (r->len && p != r->p + r->len)
         passrun_flush(r);
-    if (r->len == 0)
+    if (r->len == 0) {
         r->p = p;
+        r->room = ob_room(r->ob);
+        r->queued = ob_pending(r->ob);
+    }
     r->len += len;
 }
 
 static inline size_t passrun_room(const struct passrun *r)
 {
-    return ob_room(r->ob) - r->len;
+    return r->len ? r->room - r->len : ob_room(r->ob);
 }
 
 static inline size_t passrun_pending(const struct passrun *r)
 {
-    return ob_pending(r->ob) + r->len;
+    return r->len ? r->queued + r->len : ob_pending(r->ob);
 }
 
 #endif
