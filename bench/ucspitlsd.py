@@ -119,6 +119,27 @@ def sessions(port, starttls, n):
         session(port, starttls)
 
 
+def resumed_rate(port):
+    """Implicit TLS handshakes/s resuming one session (TLS 1.3 ticket)."""
+    def once(session=None):
+        s = context().wrap_socket(
+            socket.create_connection(("127.0.0.1", port), timeout=30),
+            session=session)
+        reply(s)
+        s.sendall(b"QUIT\r\n")
+        reply(s)
+        if session and not s.session_reused:
+            raise RuntimeError("the session was not resumed")
+        got = s.session
+        s.close()
+        return got
+    first = once()
+    t0 = time.perf_counter()
+    for _ in range(SEQUENTIAL):
+        once(first)
+    return SEQUENTIAL / (time.perf_counter() - t0)
+
+
 def rate(server, parallel):
     """Handshakes per second."""
     if not parallel:
@@ -266,6 +287,24 @@ def main():
             for s in (u, d, i):
                 if s:
                     s.stop()
+
+    # Resumption: a ticket key file shared by every ucspitlsd process,
+    # against the stunnel daemon's full handshakes.
+    keys = os.path.join(workdir(), "ticketkeys")
+    subprocess.run([UCSPITLSD, "-K", keys], check=True, capture_output=True)
+    for cert in certs:
+        u = Server("ucspitlsd", cert, extra_env={"TICKETKEYFILE": keys})
+        d = Server("stunnel", cert)
+        got = best([lambda: resumed_rate(u.port),
+                    lambda: rate(d, False)], ROUNDS)
+        ratio = got[0] / got[1]
+        row("%s implicit TLS, %d sequential: ucspitlsd resumed / stunnel "
+            "full" % (cert.name.upper(), SEQUENTIAL), "%.2f" % ratio,
+            ">= 3.0", ratio >= 3.0)
+        row("  (ucspitlsd resumed %.0f/s, stunnel daemon %.0f/s)"
+            % (got[0], got[1]), "", "")
+        u.stop()
+        d.stop()
 
     cert = certs[1]
     u = Server("ucspitlsd", cert)
