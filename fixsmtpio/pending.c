@@ -124,13 +124,14 @@ struct request *queue_server(struct session *s, enum request_kind kind,
     /* Pipelined commands come in runs of the same verb (RCPT): the last
      * lookup is kept. */
     struct verb_cache *c = &s->last_verb;
-    if (c->len != len || len > sizeof c->word ||
-        memcmp(c->word, verb, len) != 0) {
+    if (!c->valid || c->len != len || memcmp(c->word, verb, len) != 0) {
         c->event = ruleview_event(s->view, verb, len);
         c->fixup = (unsigned char)fixup_kind_of(verb, len);
         c->verb = (unsigned char)verb_of(verb, len);
         c->reserved = (unsigned char)rules_event_reserved(verb, len);
-        c->len = len <= sizeof c->word ? len : 0;
+        /* A word too long to keep is looked up again every time. */
+        c->valid = len <= sizeof c->word;
+        c->len = c->valid ? len : 0;
         memcpy(c->word, verb, c->len);
     }
     r->event = c->event;

@@ -100,7 +100,8 @@ static struct request *inject(struct session *s, const char *line, size_t len)
 void session_server_started(struct session *s)
 {
     int after_refusal = s->refused != DATAEND_CLEAN;
-    s->last_verb.len = 0; /* the rules may have changed */
+    s->last_verb.valid = 0; /* the rules may have changed */
+    s->last_verb.len = 0;
     s->qhead = s->qlen = 0;
     s->in_reply = 0;
     s->server_stopped = 0;

@@ -76,7 +76,8 @@ enum client_state {
  * what else is known of the word alone. */
 struct verb_cache {
     char word[16];
-    size_t len; /* 0: empty */
+    size_t len;          /* of word; 0 when not valid */
+    unsigned char valid; /* word, len and what follows are a lookup's */
     const struct rules_event *event;
     unsigned char fixup;
     unsigned char verb;     /* enum verb (verbs.h) */

@@ -583,9 +583,23 @@ static void flat_memory(void)
     is_int((long long)replies, 10000, "10,000 replies reached the client");
 }
 
+/* A command word longer than the verb cache holds must not leave its
+ * event behind for the next command, one with an empty word. */
+static void long_verbs(void)
+{
+    start(":seventeenletters1::5*::500 the long event's rule\n");
+    clients("SEVENTEENLETTERS1 x\r\n y\r\n");
+    server("220 s\r\n500 what\r\n500 what\r\n");
+    is_str(take(&s.to_client),
+           "220 s\r\n500 the long event's rule\r\n500 what\r\n",
+           "a 17-letter event's rule fires for its command, not for the "
+           "empty-word one after it");
+}
+
 int main(void)
 {
     pipelining();
+    long_verbs();
     local_replies();
     data();
     bdat();
