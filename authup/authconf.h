@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "loginlimits.h"
 
 #define GREETING_MAX 1000
 #define CAPS_MAX 64      /* capability lines taken from the file */

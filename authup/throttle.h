@@ -1,5 +1,5 @@
 /* Failed logins counted across connections, so that many connections do
- * not buy an attacker many password hashes (limits.h says the limits).
+ * not buy an attacker many password hashes (loginlimits.h says the limits).
  *
  * The counts live in one file of fixed size in the state directory
  * (AUTHUP_STATE, default QMAILHOME/authup, created 0700; the file 0600):
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "limits.h"
+#include "loginlimits.h"
 
 #define THROTTLE_FILE "counts"
 #define THROTTLE_SLOTS 16384

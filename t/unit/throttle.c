@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../tap.h"
-#include "limits.h"
+#include "loginlimits.h"
 #include "throttle.h"
 
 #define B(lit) lit, sizeof lit - 1

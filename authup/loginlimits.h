@@ -10,8 +10,8 @@
  *
  * A count of 0 turns that limit off. Blank lines and lines starting with #
  * are skipped; a missing file means these defaults. */
-#ifndef LIMITS_H
-#define LIMITS_H
+#ifndef LOGINLIMITS_H
+#define LOGINLIMITS_H
 
 #include <stddef.h>
 

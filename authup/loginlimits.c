@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "limits.h"
+#include "loginlimits.h"
 
 void limits_default(struct limits *l)
 {
