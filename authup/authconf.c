@@ -14,6 +14,7 @@
 #include "exitcodes.h"
 #include "number.h"
 #include "throttle.h"
+#include "textlines.h"
 
 static const char usage[] =
     "[-t tries] smtp|pop3 checkpassword prog [arg ...] | -C smtp|pop3 "
@@ -76,10 +77,8 @@ size_t authconf_parse_caps(struct config *cfg, const char *text, size_t len)
     size_t lineno = 0;
     cfg->ncaps = 0;
     for (size_t at = 0; at < len;) {
-        const char *line = text + at;
-        const char *lf = memchr(line, '\n', len - at);
-        size_t n = lf ? (size_t)(lf - line) : len - at;
-        at += n + 1;
+        const char *line;
+        size_t n = textlines_next(text, len, &at, &line);
         lineno++;
         while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' ||
                      line[n - 1] == '\r'))

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "loginlimits.h"
+#include "textlines.h"
 
 void limits_default(struct limits *l)
 {
@@ -86,18 +87,17 @@ size_t limits_parse(struct limits *l, const char *text, size_t len, size_t *col,
     limits_default(l);
     size_t line = 0;
     for (size_t at = 0; at < len; line++) {
-        const char *end = memchr(text + at, '\n', len - at);
-        size_t n = end ? (size_t)(end - (text + at)) : len - at;
-        struct cursor c = {text + at, n, 0};
+        const char *p;
+        size_t n = textlines_next(text, len, &at, &p);
+        struct cursor c = {p, n, 0};
         blanks(&c);
-        if (c.at < n && text[at + c.at] != '#') {
+        if (c.at < n && p[c.at] != '#') {
             *why = setting(l, &c);
             if (*why) {
                 *col = c.at + 1;
                 return line + 1;
             }
         }
-        at += n + 1;
     }
     return 0;
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "balancers.h"
+#include "textlines.h"
 
 #define TEXT_MAX 46 /* INET6_ADDRSTRLEN */
 
@@ -118,10 +119,8 @@ size_t balancers_parse(struct balancers *b, const char *text, size_t len,
     size_t lineno = 0;
     b->count = 0;
     for (size_t at = 0; at < len;) {
-        const char *line = text + at;
-        const char *lf = memchr(line, '\n', len - at);
-        size_t n = lf ? (size_t)(lf - line) : len - at;
-        at += n + 1;
+        const char *line;
+        size_t n = textlines_next(text, len, &at, &line);
         lineno++;
         n = trim(&line, n);
         if (n == 0 || line[0] == '#')
