@@ -135,7 +135,7 @@ def session_logs(server, programs, before, name):
        "with one session ID" % (name, ", ".join(programs)))
     if len(ids) != 1 or None in ids:
         diag(text)
-    like(text, r"(?m)^tcpserver: ok \d+ \S+ :127\.0\.0\.1::\d+$",
+    like(text, r"(?m)^tcpserver: pid \d+ from 127\.0\.0\.1$",
          "%s: tcpserver saw HAProxy's 127.0.0.1" % name)
     return {p: f for p, (_, f) in out.items()}
 
