@@ -24,24 +24,42 @@ void proxyenv_clean_tls(void)
         environ[out] = NULL;
 }
 
-static int set_port(const char *name, unsigned port)
+/* tcpserver with IPv6 support sets each address twice: TCP* as the client
+ * came (a dotted quad for IPv4) and TCP6* in IPv6 form (an IPv4 client as
+ * ::ffff:192.0.2.7), with PROTO naming the family; both sets are written,
+ * as it would have written them for the client. */
+static int set_both(const char *name, const char *ip)
+{
+    char six[PROXYHEADER_IP_MAX + 7];
+    char name6[32];
+    snprintf(six, sizeof six, "%s%s", strchr(ip, ':') ? "" : "::ffff:", ip);
+    snprintf(name6, sizeof name6, "TCP6%s", name + 3);
+    return setenv(name, ip, 1) < 0 || setenv(name6, six, 1) < 0 ? -1 : 0;
+}
+
+static int set_ports(const char *name, unsigned port)
 {
     char num[8];
+    char name6[32];
     snprintf(num, sizeof num, "%u", port);
-    return setenv(name, num, 1);
+    snprintf(name6, sizeof name6, "TCP6%s", name + 3);
+    return setenv(name, num, 1) < 0 || setenv(name6, num, 1) < 0 ? -1 : 0;
 }
 
 int proxyenv_set(const struct proxyheader *h)
 {
     if (!h->addresses)
         return 0;
-    if (setenv("TCPREMOTEIP", h->remoteip, 1) < 0 ||
-        set_port("TCPREMOTEPORT", h->remoteport) < 0 ||
-        setenv("TCPLOCALIP", h->localip, 1) < 0 ||
-        set_port("TCPLOCALPORT", h->localport) < 0)
+    if (set_both("TCPREMOTEIP", h->remoteip) < 0 ||
+        set_ports("TCPREMOTEPORT", h->remoteport) < 0 ||
+        set_both("TCPLOCALIP", h->localip) < 0 ||
+        set_ports("TCPLOCALPORT", h->localport) < 0 ||
+        setenv("PROTO", strchr(h->remoteip, ':') ? "TCP6" : "TCP", 1) < 0)
         return -1;
     unsetenv("TCPREMOTEHOST");
     unsetenv("TCPREMOTEINFO");
+    unsetenv("TCP6REMOTEHOST");
+    unsetenv("TCP6REMOTEINFO");
     if (h->tls_protocol[0] && setenv("SSL_PROTOCOL", h->tls_protocol, 1) < 0)
         return -1;
     if (h->tls_cipher[0] && setenv("SSL_CIPHER", h->tls_cipher, 1) < 0)

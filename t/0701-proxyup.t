@@ -24,7 +24,9 @@ from proxyfixture import (SIG, connect_from, read_all, shut_wr,  # noqa: E402
 ID = r"[0-9a-f]{16}"
 VARS = ("TCPREMOTEIP", "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT",
         "TCPREMOTEHOST", "TCPREMOTEINFO", "TCPLOCALHOST", "SSL_PROTOCOL",
-        "SSL_CIPHER", "SSL_CLIENT_S_DN", "SSL_UID", "SESSIONID")
+        "SSL_CIPHER", "SSL_CLIENT_S_DN", "SSL_UID", "SESSIONID", "PROTO",
+        "TCP6REMOTEIP", "TCP6REMOTEPORT", "TCP6LOCALIP", "TCP6LOCALPORT",
+        "TCP6REMOTEHOST", "TCP6REMOTEINFO")
 
 # prog: prints the variables, "---", then echoes what it reads.
 PROBE = os.path.join(TMP, "probe")
@@ -41,6 +43,7 @@ os.chmod(PROBE, 0o755)
 # Variables a client side of something else might have left: they must not
 # reach prog, except SSL_UID (ucspitlsd's setting).
 STALE = ["env", "TCPREMOTEHOST=lb.example", "TCPREMOTEINFO=lbuser",
+         "TCP6REMOTEHOST=lb.example", "TCP6REMOTEINFO=lbuser",
          "SSL_PROTOCOL=stale", "SSL_CLIENT_S_DN=CN=stale", "SSL_UID=64011"]
 LIST = "# the balancers\n\n  127.0.0.0/31  \r\n2001:db8:5::/48\n"
 ctl = controldir("ctl", proxyfrom=LIST)
@@ -120,6 +123,12 @@ is_((env["TCPREMOTEPORT"], env["TCPLOCALIP"], env["TCPLOCALPORT"]),
 is_((env["TCPREMOTEHOST"], env["TCPREMOTEINFO"]), ("unset", "unset"),
     "  TCPREMOTEHOST and TCPREMOTEINFO (the balancer's) removed")
 is_(env["TCPLOCALHOST"], "0", "  TCPLOCALHOST kept (tcpserver -l0)")
+is_((env["PROTO"], env["TCP6REMOTEIP"], env["TCP6REMOTEPORT"],
+     env["TCP6LOCALIP"], env["TCP6LOCALPORT"]),
+    ("TCP", "::ffff:192.0.2.7", "4711", "::ffff:198.51.100.25", "25"),
+    "  PROTO and the TCP6* variables as tcpserver with IPv6 sets them")
+is_((env["TCP6REMOTEHOST"], env["TCP6REMOTEINFO"]), ("unset", "unset"),
+    "  TCP6REMOTEHOST and TCP6REMOTEINFO removed")
 is_((env["SSL_PROTOCOL"], env["SSL_CIPHER"], env["SSL_CLIENT_S_DN"]),
     ("unset", "unset", "unset"), "  stale SSL_* variables removed")
 is_(env["SSL_UID"], "64011", "  SSL_UID (ucspitlsd's setting) kept")
@@ -137,9 +146,14 @@ is_(((env or {}).get("TCPREMOTEIP"), env and env["TCPREMOTEPORT"],
      env and env["TCPLOCALIP"], env and env["TCPLOCALPORT"], rest),
     ("2001:db8::7", "65535", "2001:db8::25", "0", b"x"),
     "v1 TCP6: addresses as inet_ntop writes them, ports 65535 and 0")
+is_((env["PROTO"], env["TCP6REMOTEIP"], env["TCP6REMOTEPORT"],
+     env["TCP6LOCALIP"], env["TCP6LOCALPORT"]),
+    ("TCP6", "2001:db8::7", "65535", "2001:db8::25", "0"),
+    "  PROTO=TCP6, and TCP6* the same addresses")
 out, code, log = session(srv, v1("TCP6", "::ffff:192.0.2.8", "::1", 1, 2))
 env, rest = parse(out)
-is_((env or {}).get("TCPREMOTEIP"), "192.0.2.8",
+is_(((env or {}).get("TCPREMOTEIP"), env and env["TCP6REMOTEIP"],
+     env and env["PROTO"]), ("192.0.2.8", "::ffff:192.0.2.8", "TCP"),
     "v1 TCP6, IPv4-mapped: as IPv4")
 
 out, code, log = session(srv, v2("192.0.2.9", "198.51.100.25", 5555, 465,
@@ -177,8 +191,10 @@ for name, header in (("v1 UNKNOWN", v1("UNKNOWN")),
     out, code, log = session(srv, header + client)
     env, rest = parse(out)
     is_(((env or {}).get("TCPREMOTEIP"), env and env["TCPLOCALPORT"],
-         env and env["TCPREMOTEHOST"], env and env["SSL_PROTOCOL"], rest),
-        ("127.0.0.1", str(srv.port), "lb.example", "unset", client),
+         env and env["TCPREMOTEHOST"], env and env["SSL_PROTOCOL"],
+         env and env["TCP6REMOTEIP"], env and env["PROTO"], rest),
+        ("127.0.0.1", str(srv.port), "lb.example", "unset",
+         "::ffff:127.0.0.1", "TCP", client),
         "%s: the connection's own addresses, the client's bytes whole"
         % name)
 like(log, r"summary: ip=127\.0\.0\.1 port=\d+ localip=127\.0\.0\.1 "
