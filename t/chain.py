@@ -1,6 +1,6 @@
 """The whole chain, as tools/demo runs it, for the end-to-end tests: a test
 CA and certificate, a mail user in a password cdb, and under tcpserver on
-127.0.0.1 (ports the kernel picks):
+127.0.0.1 or another host address (ports the kernel picks):
 
   smtp        ucspitlsd (STARTTLS offered) fixsmtpio msmtpd, as the user
   submission  ucspitlsd (TLS required) authup smtp checkpassword-cdb
@@ -40,7 +40,9 @@ def b64(data):
 
 class Chain:
     def __init__(self, services=("smtp", "submission", "smtps", "pop3",
-                                 "pop3s"), limit=40, env=None, name="chain"):
+                                 "pop3s"), limit=40, env=None, name="chain",
+                 host="127.0.0.1", envdir=None, front=()):
+        self.host = host
         os.chmod(TMP, 0o711)
         with open(os.path.join(TOP, "examples", "fixsmtpio")) as fh:
             rules = fh.read()
@@ -74,6 +76,10 @@ class Chain:
         base.update(env or {})
         filt = " ".join(shlex.quote(a)
                         for a in prog("qmail-qfilter-addtlsheader"))
+        if envdir:
+            # The server's environment, as the queue's filter sees it: one
+            # file a message.
+            filt = "env >%s/$$.env; exec %s" % (shlex.quote(envdir), filt)
         msmtpd = ["msmtpd", "--inetd", "--command=%s --filter %s %s" % (
             helper("deliver"), shlex.quote(filt), self.md)]
         as_user = ["setpriv", "--reuid=%d" % USER_ID,
@@ -83,7 +89,8 @@ class Chain:
             prog("checknotroot") + smtpd
         auth_pop3 = prog("authup") + ["pop3"] + \
             prog("checkpassword-cdb") + prog("checknotroot") + [helper("pop3d")]
-        tls = prog("ucspitlsd")
+        # front: what runs first, before ucspitlsd (proxyup).
+        tls = list(front) + prog("ucspitlsd")
         table = {
             "smtp": (tls + as_user + smtpd, dict(UCSPITLS="")),
             "submission": (tls + auth_smtp, dict(UCSPITLS="!")),
@@ -97,7 +104,8 @@ class Chain:
             e = dict(base)
             e.update(extra)
             self.servers[service] = TCPServer(argv, env=environ(**e),
-                                           limit=limit, name=name + "-" + service)
+                                              limit=limit, host=host,
+                                              name=name + "-" + service)
 
     def port(self, name):
         return self.servers[name].port
@@ -113,11 +121,11 @@ class Chain:
         with the chain's user on submission and smtps."""
         ctx = self.context()
         if name == "smtps":
-            s = smtplib.SMTP_SSL("127.0.0.1", self.port(name),
+            s = smtplib.SMTP_SSL(self.host, self.port(name),
                                  context=ctx, timeout=timeout)
             s.ehlo("client.example")
         else:
-            s = smtplib.SMTP("127.0.0.1", self.port(name), timeout=timeout)
+            s = smtplib.SMTP(self.host, self.port(name), timeout=timeout)
             s.ehlo("client.example")
             if starttls is not False:
                 s.starttls(context=ctx)

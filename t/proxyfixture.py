@@ -140,20 +140,20 @@ class TLSAfterHeader:
         return lines
 
 
-def free_port():
-    """A port no socket on 127.0.0.1 uses now, for HAProxy to bind."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+def free_port(host="127.0.0.1"):
+    """A port no socket on host uses now, for HAProxy to bind."""
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    s.bind((host, 0))
     port = s.getsockname()[1]
     s.close()
     return port
 
 
-def listening(port):
-    """True when something listens on 127.0.0.1:port (from /proc, so that
-    no connection is made)."""
+def listening(port, host="127.0.0.1"):
+    """True when something listens on port of host's family (from /proc,
+    so that no connection is made)."""
     want = ":%04X" % port
-    with open("/proc/net/tcp") as fh:
+    with open("/proc/net/tcp6" if ":" in host else "/proc/net/tcp") as fh:
         for line in fh.readlines()[1:]:
             f = line.split()
             if f[1].endswith(want) and f[3] == "0A":
@@ -162,16 +162,18 @@ def listening(port):
 
 
 class HAProxy:
-    """haproxy -db on 127.0.0.1: one TCP frontend per entry of routes,
-    (name, backend port, server options, bind options), each on a free
-    port (self.port[name]); connections to the backends come from
+    """haproxy -db on bind (127.0.0.1, or ::1): one TCP frontend per entry
+    of routes, (name, backend port or ports, server options, bind options),
+    each on a free port (self.port[name]); several backend ports are served
+    in turn (round robin); connections to the backends come from
     127.0.0.1."""
 
-    def __init__(self, routes, name="haproxy"):
+    def __init__(self, routes, name="haproxy", bind="127.0.0.1"):
         self.cfg = os.path.join(TMP, name + ".cfg")
         self.log = os.path.join(TMP, name + ".log")
+        self.bind = bind
         for _ in range(5):
-            self.port = {r[0]: free_port() for r in routes}
+            self.port = {r[0]: free_port(bind) for r in routes}
             with open(self.cfg, "w") as fh:
                 fh.write(self._config(routes))
             with open(self.log, "ab") as log:
@@ -186,14 +188,18 @@ class HAProxy:
         out = ["global", "    maxconn 200", "",
                "defaults", "    mode tcp", "    timeout connect 30s",
                "    timeout client 300s", "    timeout server 300s", ""]
-        for name, backend, server_opts, bind_opts in routes:
+        bind = "[%s]" % self.bind if ":" in self.bind else self.bind
+        for name, backends, server_opts, bind_opts in routes:
+            if isinstance(backends, int):
+                backends = [backends]
             out += ["frontend %s" % name,
-                    "    bind 127.0.0.1:%d %s" % (self.port[name], bind_opts),
+                    "    bind %s:%d %s" % (bind, self.port[name], bind_opts),
                     "    default_backend %s" % name, "",
-                    "backend %s" % name,
-                    "    source 127.0.0.1",
-                    "    server %s 127.0.0.1:%d %s" % (name, backend,
-                                                        server_opts), ""]
+                    "backend %s" % name, "    balance roundrobin",
+                    "    source 127.0.0.1"]
+            out += ["    server %s%d 127.0.0.1:%d %s" % (name, i, port,
+                                                         server_opts)
+                    for i, port in enumerate(backends)] + [""]
         return "\n".join(out)
 
     def _wait(self, timeout=60):
@@ -201,7 +207,7 @@ class HAProxy:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 return False
-            if all(listening(p) for p in self.port.values()):
+            if all(listening(p, self.bind) for p in self.port.values()):
                 return True
             time.sleep(0.05)
         return False

@@ -202,10 +202,12 @@ def controldir(name="control", **files):
 
 
 class TCPServer:
-    """tcpserver -v on 127.0.0.1, port chosen by the kernel. log holds its
-    stderr and that of the programs it runs."""
+    """tcpserver -v on host (127.0.0.1, or ::1 for IPv6), port chosen by the
+    kernel. log holds its stderr and that of the programs it runs."""
 
-    def __init__(self, argv, env=None, limit=None, name="server"):
+    def __init__(self, argv, env=None, limit=None, name="server",
+                 host="127.0.0.1"):
+        self.host = host
         self.log = os.path.join(TMP, name + ".log")
         # tcpserver's default backlog is 20. When more connections than
         # that come at once (t/0921 opens 64) and tcpserver is slow to
@@ -218,7 +220,7 @@ class TCPServer:
                str(max(256, 2 * (limit or 0)))]
         if limit:
             cmd += ["-c", str(limit)]
-        cmd += ["127.0.0.1", "0"] + list(argv)
+        cmd += [host, "0"] + list(argv)
         self.logfh = open(self.log, "ab")
         self.proc = spawn(cmd, env=env, stdout=subprocess.PIPE,
                           stderr=self.logfh)
@@ -262,9 +264,8 @@ class TCPServer:
 class SMTP:
     """A raw SMTP client: bytes in, replies out, nothing hidden."""
 
-    def __init__(self, port, timeout=15):
-        self.sock = socket.create_connection(("127.0.0.1", port),
-                                             timeout=timeout)
+    def __init__(self, port, timeout=15, host="127.0.0.1"):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
         self.buf = b""
 
     def send(self, data):
