@@ -20,6 +20,7 @@ checkpassword-cdb switch users)."""
 import base64
 import os
 import shlex
+import shutil
 import smtplib
 import ssl
 import subprocess
@@ -41,7 +42,7 @@ def b64(data):
 class Chain:
     def __init__(self, services=("smtp", "submission", "smtps", "pop3",
                                  "pop3s"), limit=40, env=None, name="chain",
-                 host="127.0.0.1", envdir=None, front=()):
+                 host="127.0.0.1", envdir=None, front=(), like=None):
         self.host = host
         os.chmod(TMP, 0o711)
         with open(os.path.join(TOP, "examples", "fixsmtpio")) as fh:
@@ -51,25 +52,14 @@ class Chain:
                               fixsmtpio=rules, smtpcapabilities="",
                               pop3capabilities="TOP\nUIDL\n")
         os.chmod(self.ctl, 0o755)
-        self.home = os.path.join(TMP, name + "-home")
-        self.md = os.path.join(self.home, "Maildir")
-        for sub in ("tmp", "new", "cur"):
-            os.makedirs(os.path.join(self.md, sub))
-        for d in [self.home, self.md] + [os.path.join(self.md, s)
-                                         for s in ("tmp", "new", "cur")]:
-            os.chown(d, USER_ID, USER_ID)
-        r = subprocess.run([os.path.join(BUILD, "bin", "cdbpasswd"), "add",
-                            USER, str(USER_ID), str(USER_ID), self.home],
-                           input=PASSWORD.encode() + b"\n",
-                           env=environ(CONTROLDIR=self.ctl),
-                           capture_output=True, timeout=120)
-        if r.returncode:
-            raise RuntimeError("cdbpasswd: " + r.stderr.decode())
-        tlsdir = os.path.join(TMP, name + "-tls")
-        os.makedirs(tlsdir)
-        self.ca = make_ca(tlsdir)
-        self.cert = make_cert(tlsdir, "mx", self.ca,
-                              dns=["mx.example.org", "localhost"])
+        if like:
+            # Another machine like that one: its certificate and key, a
+            # copy of its passwd.cdb, its users' homes (as if shared).
+            self.home, self.md = like.home, like.md
+            self.ca, self.cert = like.ca, like.cert
+            self.copy_passwd(like)
+        else:
+            self._make_user_and_cert(name)
         base = dict(CONTROLDIR=self.ctl, CERTFILE=self.cert.cert,
                     KEYFILE=self.cert.key, TLS_UID=str(TLS_ID),
                     TLS_GID=str(TLS_ID), AUTHUP_PAUSE="0")
@@ -106,6 +96,38 @@ class Chain:
             self.servers[service] = TCPServer(argv, env=environ(**e),
                                               limit=limit, host=host,
                                               name=name + "-" + service)
+
+    def _make_user_and_cert(self, name):
+        """The mail user in a passwd.cdb of its own, its Maildir, a test CA
+        and a certificate."""
+        self.home = os.path.join(TMP, name + "-home")
+        self.md = os.path.join(self.home, "Maildir")
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(self.md, sub))
+        for d in [self.home, self.md] + [os.path.join(self.md, s)
+                                         for s in ("tmp", "new", "cur")]:
+            os.chown(d, USER_ID, USER_ID)
+        r = subprocess.run([os.path.join(BUILD, "bin", "cdbpasswd"), "add",
+                            USER, str(USER_ID), str(USER_ID), self.home],
+                           input=PASSWORD.encode() + b"\n",
+                           env=environ(CONTROLDIR=self.ctl),
+                           capture_output=True, timeout=120)
+        if r.returncode:
+            raise RuntimeError("cdbpasswd: " + r.stderr.decode())
+        tlsdir = os.path.join(TMP, name + "-tls")
+        os.makedirs(tlsdir)
+        self.ca = make_ca(tlsdir)
+        self.cert = make_cert(tlsdir, "mx", self.ca,
+                              dns=["mx.example.org", "localhost"])
+
+    def copy_passwd(self, other):
+        """other's passwd.cdb, copied as INSTALL says: to a new name in the
+        same directory, then renamed over the old one, so that a login
+        reads the old file or the new one, never part of one."""
+        tmp = os.path.join(self.ctl, "passwd.cdb.new")
+        shutil.copyfile(os.path.join(other.ctl, "passwd.cdb"), tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, os.path.join(self.ctl, "passwd.cdb"))
 
     def port(self, name):
         return self.servers[name].port
