@@ -3,7 +3,8 @@
 # (DEMO_PORT_BASE) in a directory of its own (DEMO_DIR), so the suite
 # passes beside a demo running on the usual ports: in the foreground until
 # `tools/demo stop`, checked with `tools/demo status`, and a second one
-# with --once beside it. Each starts every service on 127.0.0.1, exercises
+# with --once beside it, on ::1 (DEMO_HOST). Each starts every service on
+# its loopback address, exercises
 # it with swaks and curl, and shows the messages with their TLS Received
 # header. Run with the plain build only: the demo uses build/, whatever
 # BUILD says.
@@ -50,7 +51,7 @@ out=$TMP/demo.out
 
 # ports BASE: the five ports' tcpservers still running
 ports() {
-    pgrep -fc "^tcpserver .*127\.0\.0\.1 ($1|$(($1 + 1))|$(($1 + 2))|$(($1 + 3))|$(($1 + 4))) "
+    pgrep -fc "^tcpserver .*(127\.0\.0\.1|::1) ($1|$(($1 + 1))|$(($1 + 2))|$(($1 + 3))|$(($1 + 4))) "
 }
 
 # The demo in the foreground, until "demo: running" (or its end).
@@ -107,9 +108,14 @@ is "$(stat -c %a "$A/tls/ca.pem")" 644 "the demo CA is readable by everyone"
 is "$(stat -c %a "$A/tls/ca.key")" 600 "the CA key is not"
 is "$(stat -c %a "$A/tls/server.key")" 600 "nor the server key"
 
-# A second demo beside the first, once through, on other ports.
-DEMO_DIR=$B DEMO_PORT_BASE=$b "$top/tools/demo" --once >"$TMP/once.out" 2>&1
-is "$?" 0 "a second demo runs beside it (tools/demo --once exits 0)"
+# A second demo beside the first, once through, on other ports, over IPv6.
+DEMO_DIR=$B DEMO_PORT_BASE=$b DEMO_HOST=::1 "$top/tools/demo" --once \
+    >"$TMP/once.out" 2>&1
+is "$?" 0 "a second demo runs beside it on ::1 (tools/demo --once exits 0)"
+grep -q "^demo: listening on ::1 " "$TMP/once.out"
+ok $? "and says it listens on ::1"
+n=$(cat "$B"/log/*.log | grep -c "^ucspitlsd: info: [0-9a-f]*: summary: ip=::1 ")
+is "$n" 5 "its five TLS sessions came from ::1"
 grep -q "demo: stopped" "$TMP/once.out"
 ok $? "and stops what it started"
 is "$(ports "$b")" 0 "no service of the second demo left running"
@@ -134,4 +140,6 @@ grep -q "^demo: fatal: / is not a demo directory" "$TMP/bad.out"
 ok $? "with a line that says so"
 DEMO_PORT_BASE=80x "$top/tools/demo" --once >"$TMP/bad.out" 2>&1
 is "$?" 100 "DEMO_PORT_BASE not a port: exit 100"
+DEMO_HOST=0 "$top/tools/demo" --once >"$TMP/bad.out" 2>&1
+is "$?" 100 "DEMO_HOST not a loopback address: exit 100"
 done_testing
