@@ -39,11 +39,11 @@ enum throttle_result {
 struct throttle {
     struct limits lim;
     const char *dir;
-    int fd;         /* the counts file, -1 before the first attempt */
-    int off;        /* no state directory: nothing is counted */
-    char net[64];   /* the client's address (IPv6: its /64), "" if unknown */
-    char key[32];   /* the file's hash key */
-    char limit[80]; /* the limit this failure reached, for the log */
+    int fd;          /* the counts file, -1 before the first attempt */
+    int off;         /* no state directory: nothing is counted */
+    char net[64];    /* the client's address (IPv6: its /64), "" if unknown */
+    char key[32];    /* the file's hash key */
+    char limit[128]; /* the limit this failure reached, for the log */
 };
 
 /* The state directory AUTHUP_STATE names, or the default. */

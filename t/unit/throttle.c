@@ -133,6 +133,8 @@ static void counts_tests(void)
     start(&v, &l, "2001:db8:1:2::2");
     is_int(fail(&v, "dave", now), THROTTLE_GO, "another host of its /64");
     is_int(fail(&v, "dave", now), THROTTLE_GO, "and again");
+    is_str(v.limit, "address 2001:db8:1:2::/64: 3 failures in 100 s",
+           "  reaches the limit, which names the /64");
     is_int(throttle_check(&v, B("dave"), now), THROTTLE_ADDRESS,
            "the /64 counts as one address");
     throttle_close(&v);
