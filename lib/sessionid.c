@@ -11,7 +11,7 @@
 static char id[SESSIONID_MAX + 1];
 static int looked;
 
-static int valid(const char *s)
+int sessionid_valid(const char *s)
 {
     size_t n = 0;
     for (; s[n]; n++) {
@@ -29,7 +29,7 @@ const char *sessionid(void)
     if (!looked) {
         looked = 1;
         const char *s = getenv(SESSIONID_VAR);
-        if (s && valid(s))
+        if (s && sessionid_valid(s))
             memcpy(id, s, strlen(s) + 1);
     }
     return id[0] ? id : NULL;
@@ -58,4 +58,14 @@ const char *sessionid_start(void)
         return NULL;
     }
     return id;
+}
+
+int sessionid_adopt(const char *s)
+{
+    looked = 1;
+    id[0] = 0;
+    if (!s || !sessionid_valid(s))
+        return unsetenv(SESSIONID_VAR);
+    memcpy(id, s, strlen(s) + 1);
+    return setenv(SESSIONID_VAR, id, 1);
 }

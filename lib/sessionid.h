@@ -23,4 +23,13 @@ const char *sessionid_start(void);
  * none (a program run by hand, a check mode). */
 const char *sessionid(void);
 
+/* Whether s is a session ID this file would take: 1 or 0. */
+int sessionid_valid(const char *s);
+
+/* For a process forked by a long-running one to serve a connection that
+ * another process started (ucspitlsd's warm engines): s becomes the
+ * session ID, in the environment too, whatever was looked at before; NULL
+ * or an invalid s leaves none. 0, or -1 when memory ran out. */
+int sessionid_adopt(const char *s);
+
 #endif
