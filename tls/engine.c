@@ -231,6 +231,12 @@ void engine_run(const struct config *cfg, struct channels *ch)
      * rather than trust that setting. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         die_sys(EXIT_TEMP, "make", "the TLS process undumpable");
+    engine_serve(cfg, &cr, ch);
+}
+
+void engine_serve(const struct config *cfg, struct creds *cr,
+                  struct channels *ch)
+{
     tlssummary_start(&summary, cfg->implicit);
     summary_on = 1;
     atexit(log_summary);
@@ -238,18 +244,18 @@ void engine_run(const struct config *cfg, struct channels *ch)
     if (!cfg->implicit) {
         static const char ready[1] = {0}; /* an empty block */
         if (send_all(ch->report_out, ready, 1, clock_ms() + 10000) < 0)
-            finish(&cr, EXIT_TEMP); /* the application's process is gone */
+            finish(cr, EXIT_TEMP); /* the application's process is gone */
         channels_close(&ch->report_out);
         command = wait_command(ch->engine_control);
         summary.end = "no-starttls";
         if (!command)
-            finish(&cr, EXIT_OK);
+            finish(cr, EXIT_OK);
         summary.end = "failed";
     }
-    gnutls_session_t s = handshake(cfg, &cr);
+    gnutls_session_t s = handshake(cfg, cr);
     /* The variables, for the application (not after "y") and the summary. */
     struct bytes block = BYTES_INIT(UCSPITLS_BLOCK_MAX);
-    if (vars_build(s, cr.client_certs, &block) < 0)
+    if (vars_build(s, cr->client_certs, &block) < 0)
         die_sys(EXIT_TEMP, "collect", "the TLS variables");
     tlssummary_vars(&summary, block.s, block.len);
     if (cfg->implicit) {
@@ -262,5 +268,5 @@ void engine_run(const struct config *cfg, struct channels *ch)
     channels_close(&ch->engine_control);
     int code = relay(cfg, s, ch);
     gnutls_deinit(s);
-    finish(&cr, code);
+    finish(cr, code);
 }

@@ -12,8 +12,16 @@
 
 #include "channels.h"
 #include "config.h"
+#include "creds.h"
 
 __attribute__((noreturn)) void engine_run(const struct config *cfg,
                                           struct channels *ch);
+
+/* The engine from the point where its credentials are loaded and its
+ * privileges dropped (by engine_run(), or by the warm daemon before it
+ * forked this process, tls/warmd.h): the connection on fds 0 and 1, the
+ * channels' engine ends kept (channels_keep_engine()). */
+__attribute__((noreturn)) void
+engine_serve(const struct config *cfg, struct creds *cr, struct channels *ch);
 
 #endif
