@@ -44,7 +44,8 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN_FLAGS) $(LDFLAGS)
 # Program folders. In each, <program>.c holds a program's main(); every
 # other .c file goes into the folder's core.a, which the folder's programs,
 # unit tests and fuzz targets link. A folder's module.mk names its programs
-# (<folder>_PROGRAMS) and the libraries they need (<folder>_LDLIBS).
+# (<folder>_PROGRAMS) and the libraries they need (<folder>_LDLIBS), but
+# for those it names in <folder>_PLAIN, which link none.
 FOLDERS := fixsmtpio authup checkpassword-cdb tls addtlsheader proxyup
 include $(wildcard $(addsuffix /module.mk,$(FOLDERS)))
 
@@ -72,7 +73,8 @@ endef
 define program_rule
 $(B)/bin/$(2): $(B)/$(1)/$(2).o $(B)/$(1)/core.a $(SUITE_LIBS)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$($(1)_LDLIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ \
+		$$(if $$(filter $(2),$$($(1)_PLAIN)),,$$($(1)_LDLIBS))
 endef
 
 $(foreach f,$(FOLDERS),$(if $($(f)_PROGRAMS),$(eval $(call folder_rules,$(f)))))

@@ -11,10 +11,11 @@ int config_options(struct config *c, int argc, char **argv)
     memset(c, 0, sizeof *c);
     c->handshake_ms = (int64_t)HANDSHAKE_SECONDS * 1000;
     c->idle_ms = (int64_t)IDLE_SECONDS * 1000;
+    c->max_engines = ENGINES_DEFAULT;
     opterr = 0;
     int opt;
     unsigned long v;
-    while ((opt = getopt(argc, argv, "+Cih:t:K:")) != -1) {
+    while ((opt = getopt(argc, argv, "+Cih:t:K:S:c:u:")) != -1) {
         switch (opt) {
         case 'C':
             c->check = 1;
@@ -24,6 +25,19 @@ int config_options(struct config *c, int argc, char **argv)
             break;
         case 'i':
             c->implicit = 1;
+            break;
+        case 'S':
+            c->socket = optarg;
+            break;
+        case 'c':
+            if (number_scan(optarg, ENGINES_MAX, &v) < 0 || v == 0)
+                return -1;
+            c->max_engines = v;
+            break;
+        case 'u':
+            if (number_scan(optarg, 4294967294UL, &v) < 0)
+                return -1;
+            c->socket_uid = (uid_t)v;
             break;
         case 'h':
         case 't':
@@ -38,8 +52,8 @@ int config_options(struct config *c, int argc, char **argv)
             return -1;
         }
     }
-    int alone = c->check || c->rotate; /* no prog */
-    if (alone != (optind >= argc) || (c->check && c->rotate))
+    int alone = !!c->check + !!c->rotate + !!c->socket; /* no prog */
+    if (alone > 1 || (alone == 1) != (optind >= argc))
         return -1;
     c->argv = argv + optind;
     return 0;

@@ -1,2 +1,4 @@
-tls_PROGRAMS := ucspitlsd
+tls_PROGRAMS := ucspitlsd ucspitlsd-warm
 tls_LDLIBS := $(GNUTLS_LIBS)
+# Programs of the folder that link none of tls_LDLIBS.
+tls_PLAIN := ucspitlsd-warm
