@@ -8,10 +8,12 @@ gnutls-cli); a daemon that is not there gives the three outcomes of a
 missing certificate; hostile requests on the socket, many connections at
 once and a killed engine leave the daemon serving; SIGHUP loads a rotated
 ticket key file; the application never maps GnuTLS, and the engines run
-as TLS_UID, not dumpable, under the daemon rather than under tcpserver."""
+as TLS_UID, not dumpable, under the daemon rather than under tcpserver;
+fixsmtpio and a real server (msmtpd --inetd) deliver through it."""
 
 import os
 import re
+import smtplib
 import socket
 import ssl
 import stat
@@ -378,6 +380,37 @@ ok(gone, "a killed engine: its connection ends")
 env, _, _, _ = visit(srv, True)
 is_(env.get("SSL_PROTOCOL"), "TLSv1.3", "  and the daemon goes on serving")
 srv.stop()
+
+# A real server: fixsmtpio and msmtpd --inetd behind ucspitlsd-warm,
+# STARTTLS on port 25 and implicit TLS, with python's smtplib.
+with open(os.path.join(TOP, "examples", "fixsmtpio")) as fh:
+    ctl = controldir(me="mail.example.org\n", fixsmtpio=fh.read())
+md = maildir()
+tls = context(ca.cert)
+tls.check_hostname = False  # smtplib would check 127.0.0.1
+for implicit in (False, True):
+    srv = TCPServer(prog("ucspitlsd-warm") + (["-i"] if implicit else []) +
+                    prog("fixsmtpio") + msmtpd(md),
+                    env=environ(CONTROLDIR=ctl, TLSENGINE=SOCK, UCSPITLS=""),
+                    name="msmtpd-%d" % implicit)
+    if implicit:
+        c = smtplib.SMTP_SSL("127.0.0.1", srv.port, timeout=60, context=tls)
+    else:
+        c = smtplib.SMTP("127.0.0.1", srv.port, timeout=60)
+        c.ehlo("client.example")
+        ok(c.has_extn("starttls"), "msmtpd: fixsmtpio offers STARTTLS")
+        is_(c.starttls(context=tls)[0], 220, "  STARTTLS: 220")
+    c.ehlo("client.example")
+    c.sendmail("a@example.org", ["b@example.net"],
+               b"Subject: warm\r\n\r\nthrough the warm daemon %d\r\n"
+               % implicit)
+    c.quit()
+    got = messages(md, 1 + implicit)
+    ok(any(b"through the warm daemon %d" % implicit in m for m in got),
+       "msmtpd, %s: the message is delivered over TLS"
+       % ("implicit TLS" if implicit else "STARTTLS"))
+    is_(srv.ends(1), [0], "  fixsmtpio exits 0")
+    srv.stop()
 
 # SIGTERM: the daemon stops and takes its socket away.
 os.kill(daemon.pid, 15)
