@@ -7,7 +7,9 @@ and the same application behind both (t/helpers/tlsecho).
   bench/ucspitlsd.py [--quick]
 
 ucspitlsd runs as it is deployed: under tcpserver, one ucspitlsd per
-connection. stunnel runs twice: as its usual daemon (one process, a
+connection, which forks its engine; and in its warm mode, where tcpserver
+runs ucspitlsd-warm, which hands the connection to a ucspitlsd -S daemon
+that forks the engine with the credentials loaded. stunnel runs twice: as its usual daemon (one process, a
 thread per connection, key loaded once), and started per connection by
 tcpserver (inetd mode), which is what ucspitlsd's design is. Both exec
 tlsecho for every connection. Measured, each as the best of several
@@ -24,11 +26,17 @@ rounds taken in turn, so that other load on the machine hits both sides:
     ucspitlsd engine (shared library pages included) and its proportional
     set size (PSS: shared pages divided among their users), against what
     stunnel's daemon grows by per connection;
-  - kernel TLS (GnuTLS's ktls = true) when this kernel has the tls ULP.
+  - kernel TLS (GnuTLS's ktls = true) when this kernel has the tls ULP;
+  - the CPU a connection costs from ucspitlsd's exec until the engine is
+    ready for the ClientHello (STARTTLS mode, prog /bin/true, less what
+    running /bin/true alone costs), in both modes: the processes'
+    own and their reaped children's CPU, and the warm daemon's.
 
 Prints one table; exits 1 when a target is missed."""
 
+import ctypes
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -40,11 +48,14 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 sys.path.insert(0, os.path.join(TOP, "t"))
 from benchlib import (best, cleanup, context, descendants,  # noqa: E402
-                      in_parallel, stunnel, table, tcpserver, workdir)
+                      in_parallel, spawn, stunnel, table, tcpserver,
+                      workdir)
 from tlsfixture import make_ca, make_cert  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 UCSPITLSD = os.path.join(BUILD, "bin", "ucspitlsd")
+WARM = os.path.join(BUILD, "bin", "ucspitlsd-warm")
+TRUE = shutil.which("true") or "/bin/true"
 APP = os.path.join(BUILD, "t", "bin", "tlsecho")
 STUNNEL = shutil.which("stunnel4") or "stunnel4"
 PRIORITY = ("NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-256-GCM:"
@@ -57,16 +68,35 @@ BULK = (32 if QUICK else 256) << 20
 OPEN = 20
 MIB = 1 << 20
 
+def warm_daemon(env):
+    """A ucspitlsd -S daemon with env's settings: (process, socket)."""
+    sock = os.path.join(workdir(), "engine-%d.sock" % len(os.listdir(
+        workdir())))
+    p = spawn([UCSPITLSD, "-S", sock], env)
+    deadline = time.time() + 30
+    while not os.path.exists(sock) and time.time() < deadline:
+        time.sleep(0.02)
+    return p, sock
+
+
 class Server:
-    """One of the servers under test, listening on 127.0.0.1."""
+    """One of the servers under test, listening on 127.0.0.1: "ucspitlsd"
+    (an engine forked per connection), "warm" (ucspitlsd-warm and a
+    ucspitlsd -S daemon), "stunnel" (its daemon), "stunnel-inetd"."""
 
     def __init__(self, kind, cert, starttls=False, extra_env=None):
         self.kind, self.starttls = kind, starttls
+        self.daemon = None
         env = {"PATH": os.environ["PATH"]}
-        if kind == "ucspitlsd":
+        if kind in ("ucspitlsd", "warm"):
             env.update(CERTFILE=cert.cert, KEYFILE=cert.key,
                        CIPHERS=PRIORITY, **(extra_env or {}))
-            argv = [UCSPITLSD] + ([] if starttls else ["-i"]) + [APP]
+            binary = UCSPITLSD
+            if kind == "warm":
+                self.daemon, sock = warm_daemon(env)
+                env = {"PATH": os.environ["PATH"], "TLSENGINE": sock}
+                binary = WARM
+            argv = [binary] + ([] if starttls else ["-i"]) + [APP]
             self.proc, self.port = tcpserver(argv, env)
         else:
             self.proc, self.port = stunnel(
@@ -75,8 +105,10 @@ class Server:
         session(self.port, self.starttls)  # warm the caches
 
     def stop(self):
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(10)
+        for p in (self.proc, self.daemon):
+            if p:
+                os.killpg(p.pid, signal.SIGTERM)
+                p.wait(10)
 
 
 def reply(sock):
@@ -231,6 +263,69 @@ def memory(server):
     return rss, per
 
 
+def cpu_seconds(pid):
+    """pid's CPU and that of the children it has reaped."""
+    with open("/proc/%d/stat" % pid) as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def own_children(pid):
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as fh:
+        return [int(c) for c in fh.read().split()]
+
+
+def starts(argv, env, n, keep):
+    """CPU seconds per run of argv (STARTTLS mode: the engine is ready when
+    prog runs) on a socket pair; the engines it leaves are reaped here
+    (this process is their subreaper), so their CPU counts too."""
+    c0 = children_cpu()
+    for _ in range(n):
+        a, b = socket.socketpair()
+        p = subprocess.Popen(argv, stdin=a, stdout=a, env=env,
+                             stderr=subprocess.DEVNULL)
+        p.wait()
+        a.close()
+        b.close()
+        left = [c for c in own_children(os.getpid()) if c not in keep]
+        for c in left:
+            os.waitpid(c, 0)
+    return (children_cpu() - c0) / n
+
+
+def start_cpu(cert):
+    """ms of CPU a connection costs until its engine is ready: forked per
+    connection; and with the warm daemon, ucspitlsd-warm's and the
+    daemon's (its engine server and the engines it reaps)."""
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    n = 100 if QUICK else 400
+    env = {"PATH": os.environ["PATH"], "CERTFILE": cert.cert,
+           "KEYFILE": cert.key, "CIPHERS": PRIORITY}
+    daemon, sock = warm_daemon(env)
+    deadline = time.time() + 30
+    while not own_children(daemon.pid) and time.time() < deadline:
+        time.sleep(0.02)
+    server = own_children(daemon.pid)[0]
+    keep = set(own_children(os.getpid()))
+    wenv = {"PATH": os.environ["PATH"], "TLSENGINE": sock}
+    starts([WARM, TRUE], wenv, 1, keep)  # the server has loaded the key
+    results = []
+    for _ in range(ROUNDS):
+        base = starts([TRUE], env, n, keep)
+        fork = starts([UCSPITLSD, TRUE], env, n, keep) - base
+        s0 = cpu_seconds(server)
+        warm = starts([WARM, TRUE], wenv, n, keep) - base
+        results.append((fork, warm, (cpu_seconds(server) - s0) / n))
+    os.killpg(daemon.pid, signal.SIGTERM)
+    daemon.wait(10)
+    return tuple(1000 * min(r[i] for r in results) for i in range(3))
+
+
 def ktls_available():
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
@@ -265,12 +360,13 @@ def main():
             mode = "STARTTLS" if starttls else "implicit TLS"
             u = Server("ucspitlsd", cert, starttls)
             d = Server("stunnel", cert, starttls)
+            w = Server("warm", cert, starttls)
             i = Server("stunnel-inetd", cert, starttls) if not starttls \
                 else None
             for parallel in (False, True):
                 how = ("%d in parallel" % PARALLEL if parallel
                        else "%d sequential" % SEQUENTIAL)
-                servers = [u, d] + ([i] if i else [])
+                servers = [u, d, w] + ([i] if i else [])
                 got = best([lambda s=s: rate(s, parallel) for s in servers],
                            ROUNDS)
                 label = "%s %s handshakes/s, %s" % (cert.name.upper(), mode,
@@ -282,9 +378,13 @@ def main():
                     % (got[0], got[1]), "", "")
                 if i:
                     row("  ucspitlsd / stunnel per connection (tcpserver)",
-                        "%.2f" % (got[0] / got[2]),
-                        "(%.0f/s)" % got[2])
-            for s in (u, d, i):
+                        "%.2f" % (got[0] / got[3]),
+                        "(%.0f/s)" % got[3])
+                ratio = got[2] / got[1]
+                row("  warm daemon: ucspitlsd-warm / stunnel",
+                    "%.2f" % ratio, ">= 1.5", ratio >= 1.5)
+                row("    (ucspitlsd-warm %.0f/s)" % got[2], "", "")
+            for s in (u, d, w, i):
                 if s:
                     s.stop()
 
@@ -295,16 +395,34 @@ def main():
     for cert in certs:
         u = Server("ucspitlsd", cert, extra_env={"TICKETKEYFILE": keys})
         d = Server("stunnel", cert)
+        w = Server("warm", cert, extra_env={"TICKETKEYFILE": keys})
         got = best([lambda: resumed_rate(u.port),
-                    lambda: rate(d, False)], ROUNDS)
+                    lambda: rate(d, False),
+                    lambda: resumed_rate(w.port)], ROUNDS)
         ratio = got[0] / got[1]
         row("%s implicit TLS, %d sequential: ucspitlsd resumed / stunnel "
             "full" % (cert.name.upper(), SEQUENTIAL), "%.2f" % ratio,
             ">= 3.0", ratio >= 3.0)
         row("  (ucspitlsd resumed %.0f/s, stunnel daemon %.0f/s)"
             % (got[0], got[1]), "", "")
+        ratio = got[2] / got[1]
+        row("  warm daemon: ucspitlsd-warm resumed / stunnel full",
+            "%.2f" % ratio, ">= 3.0", ratio >= 3.0)
+        row("    (ucspitlsd-warm resumed %.0f/s)" % got[2], "", "")
         u.stop()
         d.stop()
+        w.stop()
+
+    # The start: CPU from exec to the engine ready, in both modes.
+    for cert in certs:
+        fork_ms, warm_ms, daemon_ms = start_cpu(cert)
+        row("%s CPU from exec to ready for the ClientHello (ms)"
+            % cert.name.upper(), "%.2f" % fork_ms, "<= 2.0", fork_ms <= 2.0)
+        row("  warm daemon: ucspitlsd-warm + daemon (ms)",
+            "%.2f" % (warm_ms + daemon_ms), "<= 2.0",
+            warm_ms + daemon_ms <= 2.0)
+        row("    (ucspitlsd-warm %.2f ms, daemon and engine %.2f ms)"
+            % (warm_ms, daemon_ms), "", "")
 
     cert = certs[1]
     u = Server("ucspitlsd", cert)
