@@ -6,7 +6,8 @@ implicit and STARTTLS mode, with a client certificate; sessions resume
 across connections with TICKETKEYFILE (python's ssl, openssl s_client,
 gnutls-cli); a daemon that is not there gives the three outcomes of a
 missing certificate; hostile requests on the socket, many connections at
-once and a killed engine leave the daemon serving; SIGHUP loads a rotated
+once and a killed engine leave the daemon serving, and -c bounds the
+engines; SIGHUP loads a rotated
 ticket key file; the application never maps GnuTLS, and the engines run
 as TLS_UID, not dumpable, under the daemon rather than under tcpserver;
 fixsmtpio and a real server (msmtpd --inetd) deliver through it."""
@@ -416,6 +417,51 @@ for implicit in (False, True):
        % ("implicit TLS" if implicit else "STARTTLS"))
     is_(srv.ends(1), [0], "  fixsmtpio exits 0")
     srv.stop()
+
+# -c: at most that many engines at once; the next connection waits for
+# one to end, then is served.
+SOCK1 = os.path.join(SOCKDIR, "one")
+one = spawn(prog("ucspitlsd") + ["-S", SOCK1, "-c", "1"],
+            env=environ(TLS_UID=str(NOBODY), TLS_GID=str(NOBODY),
+                        **SETTINGS),
+            stdout=subprocess.DEVNULL, stderr=open(DLOG, "ab"))
+ok(wait_log(r"ready for connections on \S+/one"), "-c 1: ready")
+srv = TCPServer(prog("ucspitlsd-warm") + ["-i", helper("tlsecho")],
+                env=environ(TLSENGINE=SOCK1), name="one")
+first = Session(srv.port, context(ca.cert), "mail.example.org",
+                starttls=False, implicit=True)
+first.cmd("NOOP")
+second = []
+t = threading.Thread(target=lambda: second.append(visit(srv, True)[0]))
+t.start()
+
+
+
+def queued(path):
+    """Connections waiting in the listening socket's queue (ss's Recv-Q)."""
+    out = subprocess.run(["ss", "-xlnH"], capture_output=True,
+                         text=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) > 4 and f[4] == path:
+            return int(f[2])
+    return None
+
+
+deadline = time.time() + 60
+while queued(SOCK1) != 1 and time.time() < deadline:
+    time.sleep(0.05)
+is_(queued(SOCK1), 1, "-c 1: the second connection waits in the queue")
+kids = children(one.pid)
+is_(len(children(kids[0])) if kids else None, 1,
+    "-c 1: a second connection gets no second engine while the first runs")
+first.cmd("QUIT")
+first.close()
+t.join(120)
+is_(second[0].get("SSL_PROTOCOL") if second else None, "TLSv1.3",
+    "  and is served once the first has ended")
+srv.stop()
+stop(one)
 
 # SIGTERM: the daemon stops and takes its socket away.
 os.kill(daemon.pid, 15)
