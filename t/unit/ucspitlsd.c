@@ -258,10 +258,23 @@ static void test_options(void)
     ok(options("-K /etc/keys", &c) == 0 && c.rotate &&
            strcmp(c.rotate, "/etc/keys") == 0,
        "-K file, without prog");
-    const char *bad[] = {
-        "",          "-i",         "-h 0 prog",  "-h 86401 prog",
-        "-t x prog", "-t -1 prog", "-h 5s prog", "-x prog",
-        "-h",        "-K",         "-K f prog",  "-C -K f"};
+    ok(options("-S /run/s -c 9 -u 1001", &c) == 0 && c.socket &&
+           strcmp(c.socket, "/run/s") == 0 && c.max_engines == 9 &&
+           c.socket_uid == 1001,
+       "-S socket -c -u, without prog");
+    ok(options("-S /run/s", &c) == 0 && c.max_engines == ENGINES_DEFAULT &&
+           c.socket_uid == 0,
+       "-S: 400 engines, root's socket by default");
+    const char *bad[] = {"",           "-i",
+                         "-h 0 prog",  "-h 86401 prog",
+                         "-t x prog",  "-t -1 prog",
+                         "-h 5s prog", "-x prog",
+                         "-h",         "-K",
+                         "-K f prog",  "-C -K f",
+                         "-S s prog",  "-S s -K f",
+                         "-S",         "-S s -c 0",
+                         "-S s -c x",  "-S s -c 100001",
+                         "-S s -u -1", "-S s -u 4294967295"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ok(options(bad[i], &c) < 0, "usage error: '%s'", bad[i]);
 }
