@@ -24,8 +24,9 @@ rounds taken in turn, so that other load on the machine hits both sides:
   - bulk throughput, 256 MiB through the tunnel each way (SINK, SOURCE);
   - memory per connection with 20 connections open: the peak RSS of each
     ucspitlsd engine (shared library pages included) and its proportional
-    set size (PSS: shared pages divided among their users), against what
-    stunnel's daemon grows by per connection;
+    set size (PSS: shared pages divided among their users), forked per
+    connection and by the warm daemon, against what stunnel's daemon grows
+    by per connection;
   - kernel TLS (GnuTLS's ktls = true) when this kernel has the tls ULP;
   - the CPU a connection costs from ucspitlsd's exec until the engine is
     ready for the ClientHello (STARTTLS mode, prog /bin/true, less what
@@ -238,7 +239,11 @@ def pss(pid):
 
 
 def engines(server):
-    """The ucspitlsd engines: the children of the tlsecho processes."""
+    """The ucspitlsd engines: the children of the tlsecho processes, or
+    with the warm daemon, those of its engine server."""
+    if server.daemon:
+        servers = own_children(server.daemon.pid)
+        return [p for p in descendants(server.daemon.pid) if p not in servers]
     tree = descendants(server.proc.pid)
     return [p for p, c in tree.items() if c == "ucspitlsd"]
 
@@ -251,7 +256,7 @@ def memory(server):
     held = [session(server.port, server.starttls, keep=True)
             for _ in range(OPEN)]
     time.sleep(0.5)
-    if server.kind == "ucspitlsd":
+    if server.kind in ("ucspitlsd", "warm"):
         pids = engines(server)
         rss = sum(status(p, "VmHWM") for p in pids) / max(1, len(pids))
         per = sum(pss(p) for p in pids) / max(1, len(pids))
@@ -454,6 +459,13 @@ def main():
         "< 4096", per < 4096)
     row("  peak RSS of an engine after %d MiB (KiB)" % (BULK // MIB),
         "%.0f" % max(peaks), "< 4096", max(peaks) < 4096)
+    w = Server("warm", cert)
+    wrss, wper = memory(w)
+    row("  warm daemon: PSS per engine (KiB)", "%.0f" % wper,
+        "<= %.0f" % per, wper <= per)
+    row("    (peak RSS of an engine %.0f KiB, most of it shared with the "
+        "daemon)" % wrss, "", "")
+    w.stop()
     drss, dper = memory(d)
     row("  stunnel daemon, RSS / PSS growth per connection (KiB)",
         "%.0f / %.0f" % (drss, dper), "")
