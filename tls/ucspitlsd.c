@@ -7,27 +7,18 @@
  * With TLSENGINE, the engine is not forked here but by the warm daemon
  * that variable names (ucspitlsd -S, tls/warmd.h), which has the
  * credentials loaded; everything else is the same. */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "appside.h"
 #include "channels.h"
 #include "check.h"
-#include "clock.h"
 #include "config.h"
 #include "die.h"
 #include "engine.h"
 #include "exitcodes.h"
 #include "sessionid.h"
 #include "tickets.h"
-#include "ucspitls.h"
-#include "warmclient.h"
 #include "warmd.h"
 
 extern char **environ;
