@@ -109,6 +109,17 @@ def stop(p):
     p.wait(10)
 
 
+def warm_daemon(ucspitlsd, env):
+    """A ucspitlsd -S daemon with env's settings: (process, socket)."""
+    sock = os.path.join(workdir(), "engine-%d.sock" % len(os.listdir(
+        workdir())))
+    p = spawn([ucspitlsd, "-S", sock], env)
+    deadline = time.time() + 30
+    while not os.path.exists(sock) and time.time() < deadline:
+        time.sleep(0.02)
+    return p, sock
+
+
 def tcpserver(argv, env, limit=200):
     """tcpserver on 127.0.0.1 (no lookups, a backlog above any burst)
     running argv: (process, port)."""
