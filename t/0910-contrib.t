@@ -249,11 +249,26 @@ def swaks(port, *args):
                    ca.cert] + list(args))
 
 
-def session(roots, label, want):
-    """Checks the uid of each process of one session, from tcpserver
-    down: want maps a program name to the uid it must run as."""
-    got = {}
+def serving(roots, port):
+    """The tcpserver of roots' trees that listens on port (another
+    service's session may still be ending beside it)."""
     for pid in tree(roots):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as fh:
+                argv = fh.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"tcpserver") and \
+                str(port).encode() in argv:
+            return [pid]
+    return roots
+
+
+def session(roots, label, want, port):
+    """Checks the uid of each process of one session, from the tcpserver
+    on port down: want maps a program name to the uid it must run as."""
+    got = {}
+    for pid in tree(serving(roots, port)):
         st = proc_status(pid)
         if st.get("PPid") and st.get("Name") != "tcpserver":
             got.setdefault(st.get("Name"), set()).add(uid(st))
@@ -283,7 +298,7 @@ def exercise(label, ports, roots):
     s.ehlo("client.example")
     session(roots, label + " smtp",
             {"ucspitlsd": TLS_ID, "fixsmtpio": STANDIN_ID,
-             "msmtpd": STANDIN_ID})
+             "msmtpd": STANDIN_ID}, ports["smtp"])
     s.quit()
     r = swaks(ports["smtp"], "--tls", "--from", "sender@example.net",
               "--to", "alice@mx.example.org", "--header",
@@ -308,8 +323,9 @@ def exercise(label, ports, roots):
     s.starttls(context=ctx)
     s.login("alice", PASSWORD)
     session(roots, label + " submission",
-            {"ucspitlsd": TLS_ID, "fixsmtpio": USER_ID, "msmtpd": USER_ID})
-    env = server_env(roots, "msmtpd")
+            {"ucspitlsd": TLS_ID, "fixsmtpio": USER_ID, "msmtpd": USER_ID},
+            ports["submission"])
+    env = server_env(serving(roots, ports["submission"]), "msmtpd")
     ok(env.get(b"RELAYCLIENT") == b"" and env.get(b"AUTHUP_USER") ==
        b"alice" and b"SSL_PROTOCOL" in env and not
        {b"CERTFILE", b"KEYFILE", b"TLS_UID"} & set(env),
