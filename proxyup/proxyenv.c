@@ -2,9 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envfilter.h"
 #include "proxyenv.h"
-
-extern char **environ;
 
 static int stale_tls(const char *var)
 {
@@ -14,14 +13,7 @@ static int stale_tls(const char *var)
 
 void proxyenv_clean_tls(void)
 {
-    /* Taken out of the array in place, as tls/appenv.c does: no copy of
-     * each name for unsetenv(3). */
-    size_t out = 0;
-    for (size_t i = 0; environ && environ[i]; i++)
-        if (!stale_tls(environ[i]))
-            environ[out++] = environ[i];
-    if (environ)
-        environ[out] = NULL;
+    envfilter(stale_tls);
 }
 
 /* tcpserver with IPv6 support sets each address twice: TCP* as the client

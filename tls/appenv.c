@@ -1,8 +1,7 @@
 #include <string.h>
 
 #include "appenv.h"
-
-extern char **environ;
+#include "envfilter.h"
 
 /* ucspitlsd's settings, the variables its engine hands out (tls/vars.c:
  * keep the two lists together) and the UCSPI-TLS descriptors. */
@@ -56,12 +55,5 @@ int appenv_is_ours(const char *var)
 
 void appenv_clean(void)
 {
-    /* Entries are taken out of the array in place: unsetenv(3) would leave
-     * an entry without "=" behind, and needs a copy of the name. */
-    size_t out = 0;
-    for (size_t i = 0; environ && environ[i]; i++)
-        if (!appenv_is_ours(environ[i]))
-            environ[out++] = environ[i];
-    if (environ)
-        environ[out] = NULL;
+    envfilter(appenv_is_ours);
 }
