@@ -3,7 +3,10 @@
 services (SMTP with STARTTLS, submission with TLS and AUTH required,
 submission over implicit TLS, POP3 with STLS, POP3 over implicit TLS)
 under daemontools' supervise with multilog, under s6-supervise with
-s6-log, and as the systemd units start them.
+s6-log, and as the systemd units start them. Under s6 the implicit TLS
+ports run ucspitlsd-warm with the warm engine daemon, contrib's
+ucspitlsd-engine, switched as INSTALL says; without the daemon they end
+each connection with a line saying why.
 
 The supervisors run on copies of the service directories, as svscan and
 s6-svscan would run them (a pipe from each service to its log service),
@@ -29,6 +32,7 @@ import shutil
 import signal
 import smtplib
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -531,8 +535,54 @@ def check_scripts(suite):
     is_(out, "", "%s: shellcheck is clean" % suite)
 
 
+def supervise(sup, d, env, errors):
+    """A service and its log service, as svscan runs them: the service's
+    output is its log service's input."""
+    r, w = os.pipe()
+    log = spawn([sup, os.path.join(d, "log")], env=env, stdin=r,
+                stdout=errors, stderr=errors)
+    main = spawn([sup, d], env=env, stdout=w, stderr=errors)
+    os.close(r)
+    os.close(w)
+    running.update((main.pid, log.pid))
+    return main, log
+
+
+def warm_engine(suite, top, sup, env, errors):
+    """contrib/SUITE's ucspitlsd-engine, and the implicit TLS ports
+    switched to it as INSTALL says (env/TLSENGINE, ucspitlsd-warm in
+    place of ucspitlsd in run)."""
+    d = os.path.join(top, "ucspitlsd-engine")
+    sock = os.path.join(TMP, suite + "-engine", "socket")
+    values = dict(TLS, SOCKET=sock, ENGINES="10", LOG_USER=STANDIN,
+                  PATH=TEST_PATH)
+    for name, value in values.items():
+        with open(os.path.join(d, "env", name), "w") as fh:
+            fh.write(value + "\n")
+    os.mkdir(os.path.join(d, "log", "main"))
+    os.chown(os.path.join(d, "log", "main"), STANDIN_ID, STANDIN_ID)
+    sups = supervise(sup, d, env, errors)
+    ok(wait_for(lambda: os.path.exists(sock)) and
+       stat.S_IMODE(os.stat(sock).st_mode) == 0o600,
+       "%s ucspitlsd-engine: its socket is there, mode 0600" % suite)
+    for service in ("smtps", "pop3s"):
+        with open(os.path.join(top, service, "env", "TLSENGINE"), "w") as fh:
+            fh.write(sock + "\n")
+        run = os.path.join(top, service, "run")
+        with open(run) as fh:
+            text = fh.read()
+        with open(run, "w") as fh:
+            fh.write(text.replace("ucspitlsd -i ", "ucspitlsd-warm -i "))
+        ok("ucspitlsd-warm -i " in text.replace("ucspitlsd -i ",
+                                                "ucspitlsd-warm -i "),
+           "%s %s: INSTALL's sed puts ucspitlsd-warm in run" % (suite,
+                                                               service))
+    return d, sups, sock
+
+
 def supervised(suite):
-    """contrib/SUITE's five services under its supervisor, for real."""
+    """contrib/SUITE's five services under its supervisor, for real; under
+    s6, the implicit TLS ports through the warm engine daemon."""
     sup, svc, svstat = {"daemontools": ("supervise", "svc", "svstat"),
                         "s6": ("s6-supervise", "s6-svc", "s6-svstat")}[suite]
     check_scripts(suite)
@@ -549,6 +599,9 @@ def supervised(suite):
     ok(r.returncode != 0 and "TLS_UID" in r.stdout,
        "%s: without env/TLS_UID, run refuses to start" % suite)
 
+    engine = None
+    if suite == "s6":
+        engine = warm_engine(suite, top, sup, env, errors)
     ports, sups = {}, {}
     for service in SERVICES:
         d = os.path.join(top, service)
@@ -559,15 +612,7 @@ def supervised(suite):
         ports[service] = int(values["PORT"])
         os.mkdir(os.path.join(d, "log", "main"))
         os.chown(os.path.join(d, "log", "main"), STANDIN_ID, STANDIN_ID)
-        # As svscan does: the service's output is its log service's input.
-        r, w = os.pipe()
-        log = spawn([sup, os.path.join(d, "log")], env=env, stdin=r,
-                    stdout=errors, stderr=errors)
-        main = spawn([sup, d], env=env, stdout=w, stderr=errors)
-        os.close(r)
-        os.close(w)
-        sups[service] = (main, log)
-        running.update((main.pid, log.pid))
+        sups[service] = supervise(sup, d, env, errors)
     ok(all(listening(p) for p in ports.values()),
        "%s: the five services listen" % suite)
     for service in SERVICES:
@@ -585,8 +630,28 @@ def supervised(suite):
         ok(os.path.exists(path) and os.stat(path).st_uid == STANDIN_ID,
            "%s %s: the log service wrote as LOG_USER" % (suite, service))
 
+    if engine:
+        # Without the daemon, implicit TLS ends with a line saying why.
+        d, (main, log), sock = engine
+        path = os.path.join(top, "smtps", "log", "main", "current")
+        mark = os.path.getsize(path) if os.path.exists(path) else 0
+        subprocess.run([svc, "-d", d], timeout=30)
+        ok(wait_for(lambda: not os.path.exists(sock)),
+           "%s ucspitlsd-engine: %s -d stops it, and its socket goes"
+           % (suite, svc))
+        r = subprocess.run(["swaks", "--server", "127.0.0.1:%d"
+                            % ports["smtps"], "--timeout", "30",
+                            "--tls-on-connect", "--quit-after", "CONNECT"],
+                           capture_output=True, text=True, timeout=90)
+        ok(r.returncode != 0, "%s smtps: without the daemon, no session"
+           % suite)
+        ok(wait_for(lambda: "unable to reach the TLS engine daemon at " in
+                    open(path).read()[mark:]),
+           "%s smtps: and its log says why" % suite)
+        sups["ucspitlsd-engine"] = (main, log)
     pids = tree(running)
-    for service in SERVICES:
+    for service in list(SERVICES) + (["ucspitlsd-engine"] if engine
+                                     else []):
         main, log = sups[service]
         d = os.path.join(top, service)
         subprocess.run([svc, "-dx", d], timeout=30)
