@@ -181,7 +181,8 @@ def session_end(t, srv, name, code, why=None, client=None):
     is_(srv.ends(t.count[srv], timeout=60)[t.count[srv] - 1:], [code],
         "%s: exit %d" % (name, code))
     ends = [l.split(" end=")[-1]
-            for l in srv.summaries("ucspitlsd", t.count[srv])][t.count[srv] - 1:]
+            for l in srv.summaries("ucspitlsd", t.count[srv], timeout=60)
+            ][t.count[srv] - 1:]
     text = srv.text()
     srv.mark = len(text)
     lines = [re.sub(r"^(ucspitlsd: \w+: )[0-9a-f]{16}: ", r"\1", l)

@@ -51,19 +51,27 @@ def diag(*msg):
         print("# " + line, flush=True)
 
 
+def failure(*msg):
+    """What a failed check got and wanted: on standard error, as Test::More
+    does, so that prove shows it without -v."""
+    for line in " ".join(str(m) for m in msg).splitlines() or [""]:
+        sys.stderr.write("# " + line + "\n")
+    sys.stderr.flush()
+
+
 def is_(got, want, name):
     res = ok(got == want, name)
     if not res:
-        diag("got:  %r" % (got,))
-        diag("want: %r" % (want,))
+        failure("got:  %r" % (got,))
+        failure("want: %r" % (want,))
     return res
 
 
 def like(got, pattern, name):
     res = ok(got is not None and re.search(pattern, got) is not None, name)
     if not res:
-        diag("got:  %r" % (got,))
-        diag("want: /%s/" % pattern)
+        failure("got:  %r" % (got,))
+        failure("want: /%s/" % pattern)
     return res
 
 
