@@ -241,13 +241,19 @@ class TCPServer:
         with open(self.log, "rb") as fh:
             return fh.read().decode("utf-8", "replace")
 
+    def lines(self):
+        """The log's whole lines: a line another process is writing at this
+        moment may be read in part, and must not be taken for a whole one."""
+        text = self.text()
+        return text[:text.rfind("\n") + 1]
+
     def ends(self, count=1, timeout=20):
         """Waits until count sessions have ended; returns their exit codes
         in order (tcpserver logs wait statuses; a signal shows as -N)."""
         deadline = time.time() + timeout
         while True:
-            st = [int(s) for s in re.findall(r"end \d+ status (\d+)",
-                                              self.text())]
+            st = [int(s) for s in re.findall(r"end \d+ status (\d+)\n",
+                                              self.lines())]
             if len(st) >= count or time.time() > deadline:
                 return [w >> 8 if w & 0x7f == 0 else -(w & 0x7f)
                         for w in st]
@@ -260,7 +266,7 @@ class TCPServer:
         deadline = time.time() + timeout
         while True:
             found = re.findall(r"(?m)" + SUMMARY % re.escape(prog) + r"(.*)$",
-                               self.text())
+                               self.lines())
             if len(found) >= count or time.time() > deadline:
                 return found
             time.sleep(0.05)
