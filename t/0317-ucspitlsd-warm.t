@@ -77,9 +77,15 @@ ok(stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600 and
    st.st_uid == 0, "its socket: mode 0600, root's")
 
 
-def server_pid():
-    kids = children(daemon.pid)
-    return kids[0] if len(kids) == 1 else None
+def server_pid(timeout=60):
+    """The daemon's engine server, once it has one alone: after SIGHUP the
+    old server may take a while to go (under valgrind, seconds)."""
+    deadline = time.time() + timeout
+    while True:
+        kids = children(daemon.pid)
+        if len(kids) == 1 or time.time() > deadline:
+            return kids[0] if len(kids) == 1 else None
+        time.sleep(0.05)
 
 
 SERVER = server_pid()
