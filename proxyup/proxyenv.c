@@ -20,32 +20,38 @@ void proxyenv_clean_tls(void)
  * came (a dotted quad for IPv4) and TCP6* in IPv6 form (an IPv4 client as
  * ::ffff:192.0.2.7), with PROTO naming the family; both sets are written,
  * as it would have written them for the client. */
-static int set_both(const char *name, const char *ip)
+static int set_pair(const char *what, const char *value, const char *value6)
 {
-    char six[PROXYHEADER_IP_MAX + 7];
-    char name6[32];
-    snprintf(six, sizeof six, "%s%s", strchr(ip, ':') ? "" : "::ffff:", ip);
-    snprintf(name6, sizeof name6, "TCP6%s", name + 3);
-    return setenv(name, ip, 1) < 0 || setenv(name6, six, 1) < 0 ? -1 : 0;
+    char name[24];
+    snprintf(name, sizeof name, "TCP%s", what);
+    if (setenv(name, value, 1) < 0)
+        return -1;
+    snprintf(name, sizeof name, "TCP6%s", what);
+    return setenv(name, value6, 1);
 }
 
-static int set_ports(const char *name, unsigned port)
+static int set_address(const char *what, const char *ip)
+{
+    char six[PROXYHEADER_IP_MAX + 7];
+    snprintf(six, sizeof six, "%s%s", strchr(ip, ':') ? "" : "::ffff:", ip);
+    return set_pair(what, ip, six);
+}
+
+static int set_port(const char *what, unsigned port)
 {
     char num[8];
-    char name6[32];
     snprintf(num, sizeof num, "%u", port);
-    snprintf(name6, sizeof name6, "TCP6%s", name + 3);
-    return setenv(name, num, 1) < 0 || setenv(name6, num, 1) < 0 ? -1 : 0;
+    return set_pair(what, num, num);
 }
 
 int proxyenv_set(const struct proxyheader *h)
 {
     if (!h->addresses)
         return 0;
-    if (set_both("TCPREMOTEIP", h->remoteip) < 0 ||
-        set_ports("TCPREMOTEPORT", h->remoteport) < 0 ||
-        set_both("TCPLOCALIP", h->localip) < 0 ||
-        set_ports("TCPLOCALPORT", h->localport) < 0 ||
+    if (set_address("REMOTEIP", h->remoteip) < 0 ||
+        set_port("REMOTEPORT", h->remoteport) < 0 ||
+        set_address("LOCALIP", h->localip) < 0 ||
+        set_port("LOCALPORT", h->localport) < 0 ||
         setenv("PROTO", strchr(h->remoteip, ':') ? "TCP6" : "TCP", 1) < 0)
         return -1;
     unsetenv("TCPREMOTEHOST");
