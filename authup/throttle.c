@@ -360,11 +360,12 @@ static int fail_step(struct throttle *t, const char *user, size_t ulen,
         return -1;
     /* An IPv6 client is counted by its /64, which the line then names:
      * this address alone may have failed once. */
+    const char *net = strchr(t->net, '/') ? t->net : NULL;
     if (use_a && a.rec[a.at].count == t->lim.address_failures)
-        snprintf(
-            t->limit, sizeof t->limit, "address%s%s: %lu failures in %lu s",
-            strchr(t->net, '/') ? " " : "", strchr(t->net, '/') ? t->net : "",
-            t->lim.address_failures, t->lim.address_window);
+        snprintf(t->limit, sizeof t->limit,
+                 "address%s%s: %lu failures in %lu s", net ? " " : "",
+                 net ? net : "", t->lim.address_failures,
+                 t->lim.address_window);
     else if (use_u && u.rec[u.at].count == t->lim.account_failures)
         snprintf(t->limit, sizeof t->limit, "account: %lu failures in %lu s",
                  t->lim.account_failures, t->lim.account_window);
