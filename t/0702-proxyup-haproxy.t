@@ -12,7 +12,6 @@ where TLS is required. Last, the header and the client's first bytes (an
 early EHLO; a TLS ClientHello on port 465) in one write: proxyup leaves
 every byte of the client's to the chain."""
 
-import glob
 import os
 import re
 import shlex
@@ -30,7 +29,8 @@ from proxyfixture import (HAProxy, TLSAfterHeader, connect_from,  # noqa: E402
 
 if not haproxy_version():
     skip_all("haproxy is not installed")
-from chain import PASSWORD, TLS_ID, USER, USER_ID, Chain, b64  # noqa: E402
+from chain import (PASSWORD, TLS_ID, USER, USER_ID, Chain,  # noqa: E402
+                   b64, dump_env, env_dir, env_files, read_env)
 
 CLIENT = "127.0.0.2"
 chain = Chain(services=(), name="px")
@@ -39,11 +39,9 @@ with open(os.path.join(chain.ctl, "proxyfrom"), "w") as fh:
 
 # The server's environment, as the queue's filter sees it: one file per
 # message, next to the message itself.
-ENVS = os.path.join(TMP, "envs")
-os.makedirs(ENVS)
-os.chmod(ENVS, 0o777)
+ENVS = env_dir()
 addtls = " ".join(shlex.quote(a) for a in prog("qmail-qfilter-addtlsheader"))
-filt = "env >%s/$$.env; exec %s" % (ENVS, addtls)
+filt = dump_env(ENVS, addtls)
 msmtpd = ["msmtpd", "--inetd", "--command=%s --filter %s %s" % (
     helper("deliver"), shlex.quote(filt), chain.md)]
 as_user = ["setpriv", "--reuid=%d" % USER_ID, "--regid=%d" % USER_ID,
@@ -96,14 +94,7 @@ def last_message():
     if len(msgs) <= len(delivered):
         return "", {}
     delivered.append(msgs[-1])
-    envs = sorted(glob.glob(os.path.join(ENVS, "*.env")),
-                  key=lambda f: os.stat(f).st_mtime_ns)
-    env = {}
-    with open(envs[-1]) as fh:
-        for line in fh:
-            k, _, v = line.rstrip("\n").partition("=")
-            env[k] = v
-    return msgs[-1].decode("utf-8", "replace"), env
+    return msgs[-1].decode("utf-8", "replace"), read_env(env_files(ENVS)[-1])
 
 
 def received_tls(msg):

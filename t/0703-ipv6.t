@@ -15,7 +15,6 @@ next, and a neighbouring /64 is still served; checkpassword is the
 scripted t/helpers/checkpw there, so that its runs can be counted."""
 
 import base64
-import glob
 import os
 import poplib
 import re
@@ -44,14 +43,13 @@ def loopback6():
 
 if not loopback6():
     skip_all("this machine has no IPv6 loopback address (::1)")
-from chain import PASSWORD, USER, Chain  # noqa: E402
+from chain import (PASSWORD, USER, Chain, env_dir,  # noqa: E402
+                   env_files, read_env)
 from proxyfixture import (HAProxy, connect_from, haproxy_version,  # noqa: E402
                           v1)
 
 FILTER = os.path.join(TOP, "contrib", "fail2ban", "filter.d", "authup.conf")
-ENVS = os.path.join(TMP, "envs")
-os.makedirs(ENVS)
-os.chmod(ENVS, 0o777)
+ENVS = env_dir()
 seen = []
 
 
@@ -64,8 +62,7 @@ def server_env(count):
     (waits for it)."""
     deadline = time.time() + 60
     while True:
-        envs = sorted(glob.glob(os.path.join(ENVS, "*.env")),
-                      key=lambda f: os.stat(f).st_mtime_ns)
+        envs = env_files(ENVS)
         fresh = [f for f in envs if f not in seen]
         if len(envs) >= count and fresh or time.time() > deadline:
             break
@@ -73,12 +70,7 @@ def server_env(count):
     if not fresh:
         return {}
     seen.append(fresh[-1])
-    env = {}
-    with open(fresh[-1]) as fh:
-        for line in fh:
-            k, _, v = line.rstrip("\n").partition("=")
-            env[k] = v
-    return env
+    return read_env(fresh[-1])
 
 
 def addresses(env):

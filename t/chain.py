@@ -18,6 +18,7 @@ VALGRIND=1 each one is checked. Needs root (the TLS engine and
 checkpassword-cdb switch users)."""
 
 import base64
+import glob
 import os
 import shlex
 import shutil
@@ -37,6 +38,37 @@ PASSWORD = "correct horse"
 
 def b64(data):
     return base64.b64encode(data).decode()
+
+
+def env_dir():
+    """A directory every user may write, for the server's filter to leave
+    its environment in (Chain(envdir=), dump_env())."""
+    d = os.path.join(TMP, "envs")
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o777)
+    return d
+
+
+def dump_env(envdir, command):
+    """A queue filter (a shell command) that writes its environment to a
+    file of its own in envdir, then runs command."""
+    return "env >%s/$$.env; exec %s" % (shlex.quote(envdir), command)
+
+
+def env_files(envdir):
+    """The environment files in envdir, oldest first."""
+    return sorted(glob.glob(os.path.join(envdir, "*.env")),
+                  key=lambda f: os.stat(f).st_mtime_ns)
+
+
+def read_env(path):
+    """One environment file as a dict."""
+    env = {}
+    with open(path) as fh:
+        for line in fh:
+            k, _, v = line.rstrip("\n").partition("=")
+            env[k] = v
+    return env
 
 
 class Chain:
@@ -69,7 +101,7 @@ class Chain:
         if envdir:
             # The server's environment, as the queue's filter sees it: one
             # file a message.
-            filt = "env >%s/$$.env; exec %s" % (shlex.quote(envdir), filt)
+            filt = dump_env(envdir, filt)
         msmtpd = ["msmtpd", "--inetd", "--command=%s --filter %s %s" % (
             helper("deliver"), shlex.quote(filt), self.md)]
         as_user = ["setpriv", "--reuid=%d" % USER_ID,
