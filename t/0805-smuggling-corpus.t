@@ -44,14 +44,12 @@ diag("%d cases of %d (%s) in %.0f s" % (count, 2 * len(everything),
                                          "all" if whole else "a sample",
                                          time.time() - started))
 is_(count, 2 * len(work), "every case ran against both servers")
-# On standard error too, so that prove shows them without -v: a case that
-# fails once in a long run must say which it was.
+# On standard error (failure()), so that prove shows them without -v: a
+# case that fails once in a long run must say which it was.
 for (kind, seq, split), problems in failures[:20]:
-    line = "%s, sequence %r, %s: %s" % (kind, seq, "one write" if split is None
-                                        else "split at %d" % split,
-                                        "; ".join(problems))
-    diag(line)
-    sys.stderr.write("# %s\n" % line)
+    failure("%s, sequence %r, %s: %s" % (kind, seq, "one write" if split is
+                                         None else "split at %d" % split,
+                                         "; ".join(problems)))
 is_(len(failures), 0, "every case: the messages fixsmtpio saw arrive, "
     "and nothing else")
 
