@@ -8,9 +8,36 @@
 #include "lineread.h"
 #include "wipe.h"
 
+/* An empty buffer: no NUL in it. */
+static void empty(struct lineread *lr)
+{
+    lr->start = lr->end = lr->scanned = 0;
+    lr->nul_from = 0;
+    lr->nul = LR_NONE;
+}
+
+/* len new bytes at lr->end: searched only while no NUL is known of. */
+static void added(struct lineread *lr, size_t len)
+{
+    if (lr->nul == LR_NONE && lr->nul_from != LR_NONE) {
+        const char *z = memchr(lr->buf + lr->end, 0, len);
+        if (z)
+            lr->nul = (size_t)(z - lr->buf);
+    }
+    lr->end += len;
+}
+
+void lr_find_nul(struct lineread *lr, size_t from)
+{
+    const char *z = memchr(lr->buf + from, 0, lr->end - from);
+    lr->nul_from = from;
+    lr->nul = z ? (size_t)(z - lr->buf) : LR_NONE;
+}
+
 int lr_init(struct lineread *lr, size_t max)
 {
     memset(lr, 0, sizeof *lr);
+    empty(lr);
     lr->buf = malloc(max);
     if (!lr->buf) {
         errno = ENOMEM;
@@ -47,7 +74,7 @@ size_t lr_pending(const struct lineread *lr)
 void lr_discard(struct lineread *lr)
 {
     wipe(lr->buf + lr->start, lr->end - lr->start);
-    lr->start = lr->end = lr->scanned = 0;
+    empty(lr);
 }
 
 void lr_wipe_taken(struct lineread *lr)
@@ -61,12 +88,19 @@ void lr_wipe_taken(struct lineread *lr)
 static void make_room(struct lineread *lr)
 {
     if (lr->start == lr->end) {
-        lr->start = lr->end = 0;
+        empty(lr);
         return;
     }
     if (lr->start == 0 || lr->max - lr->end >= lr->max / 4)
         return;
     memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
+    if (lr->nul_from == LR_NONE || (lr->nul != LR_NONE && lr->nul < lr->start))
+        lr->nul_from = LR_NONE; /* the NUL known of is gone */
+    else {
+        lr->nul_from = lr->nul_from > lr->start ? lr->nul_from - lr->start : 0;
+        if (lr->nul != LR_NONE)
+            lr->nul -= lr->start;
+    }
     lr->end -= lr->start;
     lr->start = 0;
 }
@@ -83,11 +117,11 @@ ssize_t lr_fill(struct lineread *lr, int fd)
         n = read(fd, lr->buf + lr->end, lr->max - lr->end);
     while (n < 0 && errno == EINTR);
     if (n > 0)
-        lr->end += (size_t)n;
+        added(lr, (size_t)n);
     return n;
 }
 
-enum lr_status lr_line(struct lineread *lr, const char **line, size_t *len)
+enum lr_status lr_line_rest(struct lineread *lr, const char **line, size_t *len)
 {
     for (;;) {
         size_t have = lr->end - lr->start;
@@ -106,14 +140,14 @@ enum lr_status lr_line(struct lineread *lr, const char **line, size_t *len)
             return LR_LINE;
         }
         if (lr->discarding) {
-            lr->start = lr->end = lr->scanned = 0;
+            empty(lr);
             return LR_MORE;
         }
         if (have >= lr->max) {
             /* The first max bytes stay readable until the next call. */
             *line = from;
             *len = have;
-            lr->start = lr->end = lr->scanned = 0;
+            empty(lr);
             lr->discarding = 1;
             return LR_TOOLONG;
         }
@@ -129,7 +163,7 @@ size_t lr_feed(struct lineread *lr, const void *p, size_t len)
     if (len > room)
         len = room;
     memcpy(lr->buf + lr->end, p, len);
-    lr->end += len;
+    added(lr, len);
     return len;
 }
 

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 enum lr_status {
@@ -30,7 +31,13 @@ struct lineread {
     size_t end;     /* one past the last buffered byte */
     size_t scanned; /* bytes after start known to hold no LF */
     int discarding; /* dropping the rest of an over-long line */
+    /* Where the next NUL is, found once for all the lines of a read (see
+     * lr_holds_nul()): buf[nul_from] up to buf[nul] (or up to end, when nul
+     * is LR_NONE) holds no NUL, and buf[nul] is one. nul_from LR_NONE: not
+     * known. */
+    size_t nul_from, nul;
 };
+#define LR_NONE SIZE_MAX
 
 /* 0, or -1 with errno ENOMEM. */
 int lr_init(struct lineread *lr, size_t max);
@@ -46,7 +53,43 @@ ssize_t lr_fill(struct lineread *lr, int fd);
 /* Appends bytes as if read: for tests and fuzzers. Returns how many fit. */
 size_t lr_feed(struct lineread *lr, const void *p, size_t len);
 
-enum lr_status lr_line(struct lineread *lr, const char **line, size_t *len);
+/* The next complete line, handed out in place (it stays readable until the
+ * next fill, discard or feed). Inline for the common case, a whole line
+ * already buffered; lr_line_rest() does the rest. */
+enum lr_status lr_line_rest(struct lineread *lr, const char **line,
+                            size_t *len);
+static inline enum lr_status lr_line(struct lineread *lr, const char **line,
+                                     size_t *len)
+{
+    char *from = lr->buf + lr->start;
+    size_t have = lr->end - lr->start;
+    char *lf = lr->discarding
+                   ? NULL
+                   : memchr(from + lr->scanned, '\n', have - lr->scanned);
+    if (!lf) {
+        if (!lr->discarding)
+            lr->scanned = have; /* no LF up to the end: not scanned again */
+        return lr_line_rest(lr, line, len);
+    }
+    size_t n = (size_t)(lf - from) + 1;
+    lr->start += n;
+    lr->scanned = 0;
+    *line = from;
+    *len = n;
+    return LR_LINE;
+}
+/* Whether the len bytes at p, part of a line lr_line() handed out as
+ * LR_LINE since the last fill, hold a NUL. Asked about the lines in the
+ * order they came, the reader searches the bytes of a read for NUL once,
+ * not once for each line. */
+void lr_find_nul(struct lineread *lr, size_t from);
+static inline int lr_holds_nul(struct lineread *lr, const char *p, size_t len)
+{
+    size_t at = (size_t)(p - lr->buf);
+    if (at < lr->nul_from || lr->nul < at)
+        lr_find_nul(lr, at);
+    return lr->nul - at < len;
+}
 /* Up to want bytes of what is buffered, consumed; returns the count. */
 size_t lr_raw(struct lineread *lr, const char **p, size_t want);
 /* Gives back the last n bytes lr_raw() handed out, when no other call came

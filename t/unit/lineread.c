@@ -31,6 +31,67 @@ static void expect(struct lineread *lr, enum lr_status want, const char *name)
     is_int(lr_line(lr, &line, &len), want, name);
 }
 
+/* lr_holds_nul() against memchr() on every line, through many fills,
+ * compactions, over-long lines, lr_raw() and lr_unread(), discards and
+ * wipes, with NULs placed at random. */
+static void nul_model(void)
+{
+    struct lineread lr;
+    if (!ok(lr_init(&lr, 64) == 0, "a 64-byte reader for the NUL model"))
+        return;
+    static const char alphabet[] = {'a', 'b', '\r', '\n', '\n', '\0'};
+    unsigned long seed = 12345, lines = 0, with_nul = 0, wrong = 0;
+    for (int step = 0; step < 200000; step++) {
+        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+        unsigned r = (unsigned)(seed >> 33);
+        char bytes[24];
+        size_t n = 1 + r % sizeof bytes;
+        /* NULs rare in some stretches, frequent in others. */
+        unsigned kinds = step / 1000 % 2 ? 6 : 5;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+            bytes[i] = alphabet[(seed >> 33) % kinds];
+            if (kinds == 5 && (seed >> 20) % 97 == 0)
+                bytes[i] = '\0';
+        }
+        switch (r % 16) {
+        case 0:
+            lr_discard(&lr);
+            break;
+        case 1:
+            lr_wipe_taken(&lr);
+            break;
+        case 2: {
+            const char *p;
+            size_t got = lr_raw(&lr, &p, r % 9);
+            lr_unread(&lr, got / 2 + (r & 1 ? got - got / 2 : 0));
+            break;
+        }
+        default:
+            lr_feed(&lr, bytes, n);
+        }
+        const char *line;
+        size_t len;
+        enum lr_status st;
+        while ((st = lr_line(&lr, &line, &len)) != LR_MORE) {
+            if (st != LR_LINE)
+                continue;
+            int want = memchr(line, 0, len) != NULL;
+            lines++;
+            with_nul += want;
+            /* Only part of a line asked about, now and then. */
+            size_t part = (lines % 5 == 0) ? len / 2 : len;
+            want = memchr(line, 0, part) != NULL;
+            if (lr_holds_nul(&lr, line, part) != want)
+                wrong++;
+        }
+    }
+    ok(lines > 10000 && with_nul > 1000 && with_nul < lines,
+       "the model took %lu lines, %lu with a NUL", lines, with_nul);
+    is_int((long long)wrong, 0, "lr_holds_nul agrees with memchr on each");
+    lr_free(&lr);
+}
+
 int main(void)
 {
     struct lineread lr;
@@ -101,5 +162,20 @@ int main(void)
            "getline: end of file drops the partial line");
     close(fds[0]);
     lr_free(&lr);
+
+    /* NUL found once per read, asked about per line. */
+    ok(lr_init(&lr, 32) == 0, "init with 32 bytes");
+    ok(lr_feed(&lr, "A\r\nB\0\r\nC\r\n", 11) == 11, "three lines, one NUL");
+    const char *a, *b, *c;
+    size_t alen, blen, clen;
+    ok(lr_line(&lr, &a, &alen) == LR_LINE && !lr_holds_nul(&lr, a, alen),
+       "a line before the NUL holds none");
+    ok(lr_line(&lr, &b, &blen) == LR_LINE && lr_holds_nul(&lr, b, blen),
+       "the line with the NUL holds it");
+    ok(!lr_holds_nul(&lr, b, 1), "not in the bytes before it");
+    ok(lr_line(&lr, &c, &clen) == LR_LINE && !lr_holds_nul(&lr, c, clen),
+       "the line after it holds none");
+    lr_free(&lr);
+    nul_model();
     return done_testing();
 }
