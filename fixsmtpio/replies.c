@@ -14,14 +14,14 @@ static int sink(void *ctx, const char *line, size_t len)
     return 0;
 }
 
+/* A reply line: a code and a space, a hyphen or nothing after it. Whether
+ * it holds a NUL is asked of the reader. */
 static int valid_reply_line(const char *p, size_t len)
 {
     if (len < 3 || p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' ||
         p[2] < '0' || p[2] > '9')
         return 0;
-    if (len > 3 && p[3] != ' ' && p[3] != '-')
-        return 0;
-    return memchr(p, 0, len) == NULL;
+    return len == 3 || p[3] == ' ' || p[3] == '-';
 }
 
 static void reply_start(struct session *s)
@@ -218,7 +218,8 @@ static void take_replies(struct session *s, struct passrun *run)
                 len--;
             debug(s, '3', line, len);
         }
-        if (!valid_reply_line(line, len)) {
+        if (!valid_reply_line(line, len) ||
+            (raw && lr_holds_nul(&s->from_server, line, len))) {
             s->server_broken = 1;
             return;
         }

@@ -177,7 +177,7 @@ static int plain_command(struct session *s, struct passrun *run,
     if (n == 0 || len < n || (len > n && line[n] != ' ') ||
         memcmp(line, c->word, n) != 0 || c->verb != VERB_OTHER || c->reserved ||
         s->greeting_answered || s->tls == TLS_REQUIRED ||
-        memchr(line, 0, len) || memchr(line, '\r', len))
+        lr_holds_nul(&s->from_client, line, len) || memchr(line, '\r', len))
         return 0;
     debug(s, '1', line, len);
     struct request *r = queue_push(s);
