@@ -39,7 +39,7 @@ static void reply_start(struct session *s)
     s->saw_chunking = 0;
     reply_rules_start(&s->rr, s->answering.event, s->answering.fixup,
                       s->greeting);
-    renorm_start(&s->rn);
+    renorm_start(s->rn);
 }
 
 static int is_keyword(const char *line, size_t len, const char *word)
@@ -67,10 +67,10 @@ static void reply_end(struct session *s)
     if (a->kind == REQ_EHLO) {
         s->chunking = s->saw_chunking;
         if (!a->hide && code / 100 == 2 && s->offer_starttls)
-            renorm_line(&s->rn, "250 STARTTLS", 12, sink, s);
+            renorm_line(s->rn, "250 STARTTLS", 12, sink, s);
     }
     if (!a->hide)
-        renorm_end(&s->rn, sink, s);
+        renorm_end(s->rn, sink, s);
     s->in_reply = 0;
     if (code / 100 == 2 &&
         (a->kind == REQ_DATAEND || (a->kind == REQ_BDAT && a->last)))
@@ -137,13 +137,13 @@ static void reply_line(struct session *s, char *line, size_t len)
         s->saw_chunking = 1;
     if (!a->hide) {
         if (out->before_len)
-            renorm_line(&s->rn, out->before, out->before_len, sink, s);
+            renorm_line(s->rn, out->before, out->before_len, sink, s);
         if (out->removed)
             ;
         else if (last && a->kind != REQ_EHLO)
-            renorm_last(&s->rn, out->text, out->len, sink, s);
+            renorm_last(s->rn, out->text, out->len, sink, s);
         else
-            renorm_line(&s->rn, out->text, out->len, sink, s);
+            renorm_line(s->rn, out->text, out->len, sink, s);
     }
     if (last)
         reply_end(s);

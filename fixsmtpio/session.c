@@ -29,7 +29,10 @@ int session_init(struct session *s, const struct session_config *cfg)
     memset(s, 0, sizeof *s);
     configure(s, cfg);
     s->line_out = malloc(sizeof *s->line_out);
-    if (!s->line_out || lr_init(&s->from_client, LINE_LIMIT) < 0 ||
+    s->rn = malloc(sizeof *s->rn);
+    s->queue = malloc(QUEUE_LIMIT * sizeof *s->queue);
+    if (!s->line_out || !s->rn || !s->queue ||
+        lr_init(&s->from_client, LINE_LIMIT) < 0 ||
         lr_init(&s->from_server, LINE_LIMIT) < 0 ||
         ob_init(&s->to_client, CLIENT_OUT_SIZE) < 0 ||
         ob_init(&s->to_server, SERVER_OUT_SIZE) < 0) {
@@ -45,6 +48,8 @@ void session_reset(struct session *s, const struct session_config *cfg)
     memset(s, 0, sizeof *s);
     configure(s, cfg);
     s->line_out = keep.line_out;
+    s->rn = keep.rn;
+    s->queue = keep.queue;
     s->counts = keep.counts;
     s->from_client = keep.from_client;
     s->from_server = keep.from_server;
@@ -65,7 +70,11 @@ void session_free(struct session *s)
     ob_free(&s->to_client);
     ob_free(&s->to_server);
     free(s->line_out);
+    free(s->rn);
+    free(s->queue);
     s->line_out = NULL;
+    s->rn = NULL;
+    s->queue = NULL;
 }
 
 void session_say(struct session *s, const char *line)

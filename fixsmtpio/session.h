@@ -107,8 +107,10 @@ struct session {
     struct lineread from_server;
     struct outbuf to_client;
     struct outbuf to_server;
-    /* Requests waiting for replies, a ring. */
-    struct request queue[QUEUE_LIMIT];
+    /* Requests waiting for replies, a ring of QUEUE_LIMIT. It and the
+     * other large parts (rn, line_out) are allocated, not zeroed, so that
+     * a page of them counts in fixsmtpio's memory only once it is used. */
+    struct request *queue;
     size_t qhead, qlen;
     struct verb_cache last_verb;
     /* The client side. */
@@ -137,7 +139,7 @@ struct session {
     int in_reply;
     struct request answering;
     struct reply_rules rr;
-    struct renorm rn;
+    struct renorm *rn;
     struct reply_line_out *line_out;
     int reply_code; /* of the reply's latest line, as the server sent it */
     int saw_chunking;
