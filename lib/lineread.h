@@ -55,20 +55,20 @@ size_t lr_feed(struct lineread *lr, const void *p, size_t len);
 
 /* The next complete line, handed out in place (it stays readable until the
  * next fill, discard or feed). Inline for the common case, a whole line
- * already buffered; lr_line_rest() does the rest. */
+ * already buffered; lr_line_rest() answers the others (no line yet, an
+ * over-long line, the rest of one being dropped). */
 enum lr_status lr_line_rest(struct lineread *lr, const char **line,
                             size_t *len);
 static inline enum lr_status lr_line(struct lineread *lr, const char **line,
                                      size_t *len)
 {
+    if (lr->discarding)
+        return lr_line_rest(lr, line, len);
     char *from = lr->buf + lr->start;
     size_t have = lr->end - lr->start;
-    char *lf = lr->discarding
-                   ? NULL
-                   : memchr(from + lr->scanned, '\n', have - lr->scanned);
+    char *lf = memchr(from + lr->scanned, '\n', have - lr->scanned);
     if (!lf) {
-        if (!lr->discarding)
-            lr->scanned = have; /* no LF up to the end: not scanned again */
+        lr->scanned = have; /* searched to the end: not again */
         return lr_line_rest(lr, line, len);
     }
     size_t n = (size_t)(lf - from) + 1;
