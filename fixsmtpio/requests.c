@@ -237,14 +237,14 @@ static int client_line(struct session *s, struct passrun *run)
     len--; /* the LF */
     if (len && line[len - 1] == '\r')
         len--;
-    if (s->state == CLIENT_SASL &&
-        (memchr(line, 0, len) || memchr(line, '\r', len))) {
-        debug(s, '1', "[SASL response with a NUL or bare CR]", 38);
-        refuse_line(s, run, memchr(line, 0, len) ? LOCAL_NUL : LOCAL_CR);
-        return TOOK;
-    }
     if (s->state == CLIENT_SASL) {
-        sasl_response(s, run, line, len, raw);
+        int nul = lr_holds_nul(&s->from_client, line, len);
+        if (nul || memchr(line, '\r', len)) {
+            debug(s, '1', "[SASL response with a NUL or bare CR]", 38);
+            refuse_line(s, run, nul ? LOCAL_NUL : LOCAL_CR);
+        } else {
+            sasl_response(s, run, line, len, raw);
+        }
     } else {
         s->counts.commands++;
         if (!plain_command(s, run, line, len, raw))

@@ -440,8 +440,12 @@ static void auth(void)
     clients("AUTH LOGIN\r\n");
     server("334 VXNlcm5hbWU6\r\n");
     take(&s.to_server);
+    take(&s.to_client);
     CLIENT_BYTES("dXNl\0cg==\r\n");
     is_str(take(&s.to_server), "*\r\n", "so is one with a NUL");
+    server("501 cancelled\r\n");
+    is_str(take(&s.to_client), "500 5.5.2 NUL character in command\r\n",
+           "which the client is told is a NUL, not a bare CR");
 
     /* Under authup's rules AUTH is turned into a NOOP. */
     start("AUTH:auth:NOOP :*::502 unimplemented (#5.5.1)\n");
