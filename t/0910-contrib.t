@@ -568,13 +568,13 @@ def warm_engine(suite, top, sup, env, errors):
     for service in ("smtps", "pop3s"):
         with open(os.path.join(top, service, "env", "TLSENGINE"), "w") as fh:
             fh.write(sock + "\n")
+        # INSTALL's command, as it is written there.
         run = os.path.join(top, service, "run")
+        subprocess.run(["sed", "-i", "s/ucspitlsd -i /ucspitlsd-warm -i /",
+                        run], check=True, timeout=30)
         with open(run) as fh:
             text = fh.read()
-        with open(run, "w") as fh:
-            fh.write(text.replace("ucspitlsd -i ", "ucspitlsd-warm -i "))
-        ok("ucspitlsd-warm -i " in text.replace("ucspitlsd -i ",
-                                                "ucspitlsd-warm -i "),
+        ok("ucspitlsd-warm -i " in text and "ucspitlsd -i " not in text,
            "%s %s: INSTALL's sed puts ucspitlsd-warm in run" % (suite,
                                                                service))
     return d, sups, sock
