@@ -46,9 +46,15 @@ char *ob_reserve(struct outbuf *ob, size_t len)
         errno = ENOBUFS;
         return NULL;
     }
-    if (ob->size - ob->end < len) {
-        memmove(ob->buf, ob->buf + ob->start, ob->end - ob->start);
-        ob->end -= ob->start;
+    /* The bytes still to go move to the front when they do not leave room
+     * for len after them, or when they are no more than those already
+     * written (each byte is moved at most once on average): the end of the
+     * queue stays within twice what it holds, and so do the pages of the
+     * buffer that a long session touches. */
+    size_t left = ob->end - ob->start;
+    if (ob->size - ob->end < len || (ob->start && left <= ob->start)) {
+        memmove(ob->buf, ob->buf + ob->start, left);
+        ob->end = left;
         ob->start = 0;
     }
     return ob->buf + ob->end;
