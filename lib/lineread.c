@@ -8,6 +8,10 @@
 #include "lineread.h"
 #include "wipe.h"
 
+/* Buffered bytes always worth moving to the front before a read (an eighth
+ * of a smaller buffer). */
+#define LR_FEW 512
+
 /* An empty buffer: no NUL in it. */
 static void empty(struct lineread *lr)
 {
@@ -83,15 +87,20 @@ void lr_wipe_taken(struct lineread *lr)
     wipe(lr->buf + lr->end, lr->max - lr->end);
 }
 
-/* Moves buffered bytes to the front, but only when the free tail is short, so
- * that taking lines off the front does not copy the rest every time. */
+/* Moves buffered bytes to the front when the free tail is short, or when
+ * they are few (the part of a line a read ended in), so that reads start
+ * near the front and the pages of the buffer touched stay those one read
+ * needs; but not a long run of them every time a line is taken off the
+ * front. */
 static void make_room(struct lineread *lr)
 {
     if (lr->start == lr->end) {
         empty(lr);
         return;
     }
-    if (lr->start == 0 || lr->max - lr->end >= lr->max / 4)
+    size_t few = lr->max / 8 < LR_FEW ? lr->max / 8 : LR_FEW;
+    if (lr->start == 0 ||
+        (lr->max - lr->end >= lr->max / 4 && lr->end - lr->start > few))
         return;
     memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
     if (lr->nul_from == LR_NONE || (lr->nul != LR_NONE && lr->nul < lr->start))

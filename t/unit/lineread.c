@@ -92,6 +92,39 @@ static void nul_model(void)
     lr_free(&lr);
 }
 
+/* A pipelined client's commands, read after read, each read ending inside
+ * a line: once the lines are taken, the part left moves to the front, so
+ * the reads reuse the first pages of the buffer instead of walking through
+ * all of it. */
+static void reads_stay_in_front(void)
+{
+    struct lineread lr;
+    if (!ok(lr_init(&lr, 65536) == 0, "a 64 KiB reader"))
+        return;
+    static const char cmd[] = "RCPT TO:<someone@example.org>\r\n";
+    const size_t clen = sizeof cmd - 1;
+    static char stream[31 * 1024]; /* whole commands */
+    for (size_t i = 0; i < sizeof stream; i++)
+        stream[i] = cmd[i % clen];
+    size_t furthest = 0, lines = 0;
+    for (int round = 0; round < 100; round++)
+        for (size_t at = 0; at < sizeof stream; at += 4096) {
+            size_t n = sizeof stream - at < 4096 ? sizeof stream - at : 4096;
+            lr_feed(&lr, stream + at, n);
+            if (lr.end > furthest)
+                furthest = lr.end;
+            const char *line;
+            size_t len;
+            while (lr_line(&lr, &line, &len) == LR_LINE)
+                lines += len == clen && !memcmp(line, cmd, len);
+        }
+    ok(lines == 100 * sizeof stream / clen,
+       "every command came out whole (%zu)", lines);
+    ok(furthest <= 4096 + clen, "reads stayed in the first %zu bytes",
+       furthest);
+    lr_free(&lr);
+}
+
 int main(void)
 {
     struct lineread lr;
@@ -177,5 +210,6 @@ int main(void)
        "the line after it holds none");
     lr_free(&lr);
     nul_model();
+    reads_stay_in_front();
     return done_testing();
 }
