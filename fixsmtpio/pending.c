@@ -126,6 +126,7 @@ struct request *queue_server(struct session *s, enum request_kind kind,
     struct verb_cache *c = &s->last_verb;
     if (!c->valid || c->len != len || memcmp(c->word, verb, len) != 0) {
         c->event = ruleview_event(s->view, verb, len);
+        c->event_ref = event_ref(s, c->event);
         c->fixup = (unsigned char)fixup_kind_of(verb, len);
         c->verb = (unsigned char)verb_of(verb, len);
         c->reserved = (unsigned char)rules_event_reserved(verb, len);
@@ -134,7 +135,7 @@ struct request *queue_server(struct session *s, enum request_kind kind,
         c->len = c->valid ? len : 0;
         memcpy(c->word, verb, c->len);
     }
-    r->event = c->event;
+    r->event = c->event_ref;
     r->fixup = c->fixup;
     return r;
 }

@@ -26,6 +26,23 @@ enum local_reply {
 };
 extern const char *const local_text[];
 
+/* What struct request's bit fields must hold. */
+_Static_assert(REQ_REFUSED < 16 && FIXUP_HELP < 8 && LOCAL_TLS_FIRST < 16,
+               "struct request's fields are too narrow");
+_Static_assert(sizeof(struct request) == 8, "struct request grew");
+
+/* A request's event, kept as an index in the session's rules. */
+static inline const struct rules_event *request_event(const struct session *s,
+                                                      const struct request *r)
+{
+    return r->event ? &s->view->events[r->event - 1] : NULL;
+}
+static inline uint32_t event_ref(const struct session *s,
+                                 const struct rules_event *ev)
+{
+    return ev ? (uint32_t)(ev - s->view->events) + 1 : 0;
+}
+
 /* A free slot at the end of the queue, zeroed; NULL when it is full. */
 static inline struct request *queue_push(struct session *s)
 {

@@ -32,13 +32,13 @@ static void reply_start(struct session *s)
         /* A reply no request asked for: the server gave up waiting. */
         memset(&s->answering, 0, sizeof s->answering);
         s->answering.kind = REQ_TIMEOUT;
-        s->answering.event =
-            ruleview_event(s->view, EVENT_TIMEOUT, strlen(EVENT_TIMEOUT));
+        s->answering.event = event_ref(
+            s, ruleview_event(s->view, EVENT_TIMEOUT, strlen(EVENT_TIMEOUT)));
     }
     s->in_reply = 1;
     s->saw_chunking = 0;
-    reply_rules_start(&s->rr, s->answering.event, s->answering.fixup,
-                      s->greeting);
+    reply_rules_start(&s->rr, request_event(s, &s->answering),
+                      s->answering.fixup, s->greeting);
     renorm_start(s->rn);
 }
 
@@ -167,7 +167,7 @@ static int plain_reply(struct session *s, struct passrun *run, const char *line,
         return 0;
     const struct request *r = &s->queue[s->qhead];
     if (r->kind != REQ_COMMAND || r->hide || r->vital ||
-        rules_event_may_match(r->event, (unsigned char)line[0]))
+        rules_event_may_match(request_event(s, r), (unsigned char)line[0]))
         return 0;
     queue_pop(s);
     debug(s, '4', line, len);

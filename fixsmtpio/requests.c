@@ -148,9 +148,10 @@ static void command(struct session *s, struct passrun *run, const char *line,
     /* A chunk's size alone, or the size and LAST (lib/bdat.h). */
     r->last = kind == REQ_BDAT && memchr(line + 5, ' ', len - 5) != NULL;
     if (verb == VERB_OTHER && rules_event_reserved(line, wlen))
-        r->event = NULL; /* "TIMEOUT" from a client is no timeout */
-    const char *pre = r->event ? r->event->prepend : NULL;
-    size_t plen = r->event ? r->event->prepend_len : 0;
+        r->event = 0; /* "TIMEOUT" from a client is no timeout */
+    const struct rules_event *ev = request_event(s, r);
+    const char *pre = ev ? ev->prepend : NULL;
+    size_t plen = ev ? ev->prepend_len : 0;
     forward(s, run, pre, plen, line, len, raw, shown);
     if (verb == VERB_EHLO || verb == VERB_HELO) {
         if (session_keep_helo(s, pre, plen, line, len) < 0)
@@ -182,7 +183,7 @@ static int plain_command(struct session *s, struct passrun *run,
     debug(s, '1', line, len);
     struct request *r = queue_push(s);
     r->kind = REQ_COMMAND;
-    r->event = c->event;
+    r->event = c->event_ref;
     r->fixup = c->fixup;
     const char *pre = c->event ? c->event->prepend : NULL;
     size_t plen = c->event ? c->event->prepend_len : 0;

@@ -23,7 +23,9 @@
 #include "tlsenv.h"
 
 #define LINE_LIMIT 65536 /* a command or reply line, with its CR LF */
-#define QUEUE_LIMIT 2048 /* requests waiting for their replies */
+/* Requests waiting for their replies: two 64 KiB reads of pipelined RCPTs,
+ * so that fixsmtpio takes in one while the server answers the other. */
+#define QUEUE_LIMIT 4096
 #define CLIENT_OUT_SIZE (3 * LINE_LIMIT)
 #define SERVER_OUT_SIZE (2 * LINE_LIMIT)
 #define CLIENT_OUT_SOFT 32768 /* replies queued before taking more */
@@ -48,14 +50,16 @@ enum request_kind {
     REQ_REFUSED  /* a refused message: fixsmtpio answers once it is over */
 };               /* (REQ_LOCAL and REQ_REFUSED last: not the server's) */
 
+/* A queue entry: eight bytes, so that a queue deep enough for two full
+ * reads of pipelined commands stays at 32 KiB. */
 struct request {
-    const struct rules_event *event;
-    unsigned char kind;  /* enum request_kind */
-    unsigned char hide;  /* the reply is not shown to the client */
-    unsigned char fixup; /* enum fixup_kind */
-    unsigned char local; /* REQ_LOCAL: which of fixsmtpio's replies */
-    unsigned char vital; /* a 2xx is needed, or the session cannot go on */
-    unsigned char last;  /* REQ_BDAT: the chunk is the LAST */
+    uint32_t event;     /* index + 1 in the view's events; 0: no rules */
+    unsigned kind : 4;  /* enum request_kind */
+    unsigned hide : 1;  /* the reply is not shown to the client */
+    unsigned fixup : 3; /* enum fixup_kind */
+    unsigned local : 4; /* REQ_LOCAL: which of fixsmtpio's replies */
+    unsigned vital : 1; /* a 2xx is needed, or the session cannot go on */
+    unsigned last : 1;  /* REQ_BDAT: the chunk is the LAST */
 };
 
 enum client_state {
@@ -79,6 +83,7 @@ struct verb_cache {
     size_t len;          /* of word; 0 when not valid */
     unsigned char valid; /* word, len and what follows are a lookup's */
     const struct rules_event *event;
+    uint32_t event_ref; /* event as struct request keeps it */
     unsigned char fixup;
     unsigned char verb;     /* enum verb (verbs.h) */
     unsigned char reserved; /* rules_event_reserved() */
