@@ -132,10 +132,7 @@ enum lr_status conn_skip(struct conn *c, uint64_t n)
             return LR_LINE;
         if (ob_pending(&c->out) && conn_flush(c) < 0)
             return LR_ERROR;
-        struct pollfd pfd = {.fd = 0, .events = POLLIN};
-        int r = poll(&pfd, 1, clock_poll_timeout(deadline(c)));
-        if (r < 0 && errno == EINTR)
-            continue;
+        int r = clock_wait_fd(0, POLLIN, deadline(c));
         if (r <= 0)
             return r == 0 ? LR_TIMEOUT : LR_ERROR;
         ssize_t got = lr_fill(&c->in, 0);

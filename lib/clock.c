@@ -1,4 +1,6 @@
+#include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <time.h>
 
 #include "clock.h"
@@ -20,4 +22,16 @@ int clock_poll_timeout(int64_t deadline)
     if (left > INT_MAX)
         return INT_MAX;
     return (int)left;
+}
+
+int clock_wait_fd(int fd, short events, int64_t deadline)
+{
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = events};
+        int n = poll(&p, 1, clock_poll_timeout(deadline));
+        if (n >= 0)
+            return n > 0;
+        if (errno != EINTR)
+            return -1;
+    }
 }

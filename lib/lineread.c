@@ -194,15 +194,9 @@ enum lr_status lr_getline(struct lineread *lr, int fd, int64_t deadline,
         enum lr_status st = lr_line(lr, line, len);
         if (st != LR_MORE)
             return st;
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int r = poll(&pfd, 1, clock_poll_timeout(deadline));
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return LR_ERROR;
-        }
-        if (r == 0)
-            return LR_TIMEOUT;
+        int r = clock_wait_fd(fd, POLLIN, deadline);
+        if (r <= 0)
+            return r == 0 ? LR_TIMEOUT : LR_ERROR;
         ssize_t n = lr_fill(lr, fd);
         if (n == 0)
             return LR_EOF;

@@ -101,9 +101,8 @@ int ob_flush_all(struct outbuf *ob, int fd, long long deadline)
             return -1;
         if (!ob_pending(ob))
             return 0;
-        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        int r = poll(&pfd, 1, clock_poll_timeout(deadline));
-        if (r < 0 && errno != EINTR)
+        int r = clock_wait_fd(fd, POLLOUT, deadline);
+        if (r < 0)
             return -1;
         if (r == 0) {
             errno = ETIMEDOUT;

@@ -49,26 +49,10 @@ void ucspitls_close_ctl(struct ucspitls *u)
     u->ctl = -1;
 }
 
-/* Waits until fd is ready for events. 1 ready, 0 deadline passed, -1
- * error. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-    for (;;) {
-        struct pollfd p = {.fd = fd, .events = events};
-        int n = poll(&p, 1, clock_poll_timeout(deadline));
-        if (n > 0)
-            return 1;
-        if (n == 0)
-            return 0;
-        if (errno != EINTR)
-            return -1;
-    }
-}
-
 static enum ucspitls_status send_command(int fd, char c, int64_t deadline)
 {
     for (;;) {
-        int w = wait_fd(fd, POLLOUT, deadline);
+        int w = clock_wait_fd(fd, POLLOUT, deadline);
         if (w == 0)
             return UCSPITLS_TIMEOUT;
         if (w < 0)
@@ -107,7 +91,7 @@ enum ucspitls_status ucspitls_read_block(int fd, int64_t deadline,
         size_t room = block->max - block->len;
         if (room == 0)
             return UCSPITLS_TOOLONG;
-        int w = wait_fd(fd, POLLIN, deadline);
+        int w = clock_wait_fd(fd, POLLIN, deadline);
         if (w == 0)
             return UCSPITLS_TIMEOUT;
         if (w < 0)

@@ -15,10 +15,7 @@ enum headerread_status headerread(int fd, int64_t deadline,
         size_t want = proxyheader_want(buf, *len);
         if (want == 0 || want > PROXYHEADER_MAX - *len)
             return HEADERREAD_DONE;
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, clock_poll_timeout(deadline));
-        if (r < 0 && errno == EINTR)
-            continue;
+        int r = clock_wait_fd(fd, POLLIN, deadline);
         if (r < 0)
             return HEADERREAD_ERROR;
         if (r == 0)

@@ -60,9 +60,7 @@ static int send_all(int fd, const char *p, size_t len, int64_t deadline)
             continue;
         if (n < 0 && errno != EAGAIN)
             return -1;
-        struct pollfd pf = {.fd = fd, .events = POLLOUT};
-        int r = poll(&pf, 1, clock_poll_timeout(deadline));
-        if (r == 0 || (r < 0 && errno != EINTR))
+        if (clock_wait_fd(fd, POLLOUT, deadline) <= 0)
             return -1;
     }
     return 0;

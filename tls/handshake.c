@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <poll.h>
 
 #include "clock.h"
@@ -64,17 +63,8 @@ int handshake_session(gnutls_session_t *s, const struct creds *c, int rfd,
 int handshake_wait(gnutls_session_t s, int rfd, int wfd, int64_t deadline)
 {
     int writing = gnutls_record_get_direction(s) == 1;
-    struct pollfd p = {.fd = writing ? wfd : rfd,
-                       .events = writing ? POLLOUT : POLLIN};
-    for (;;) {
-        int n = poll(&p, 1, clock_poll_timeout(deadline));
-        if (n > 0)
-            return 1;
-        if (n == 0)
-            return 0;
-        if (errno != EINTR)
-            return -1;
-    }
+    return writing ? clock_wait_fd(wfd, POLLOUT, deadline)
+                   : clock_wait_fd(rfd, POLLIN, deadline);
 }
 
 int handshake_run(gnutls_session_t s, int rfd, int wfd, int64_t deadline)

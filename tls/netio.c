@@ -87,9 +87,7 @@ static int fill(int fd, size_t want, int64_t deadline)
             continue;
         if (errno != EAGAIN)
             return 0;
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, clock_poll_timeout(deadline));
-        if (r == 0 || (r < 0 && errno != EINTR))
+        if (clock_wait_fd(fd, POLLIN, deadline) <= 0)
             return 0;
     }
     return 1;

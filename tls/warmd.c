@@ -224,12 +224,7 @@ static pid_t start(const struct config *cfg, int ls, const sigset_t *waiting)
     }
     close(p[1]);
     char c;
-    struct pollfd pf = {.fd = p[0], .events = POLLIN};
-    int64_t deadline = clock_ms() + LOAD_MS;
-    int r;
-    while ((r = poll(&pf, 1, clock_poll_timeout(deadline))) < 0 &&
-           errno == EINTR)
-        ;
+    int r = clock_wait_fd(p[0], POLLIN, clock_ms() + LOAD_MS);
     int ok = pid > 0 && r == 1 && read(p[0], &c, 1) == 1;
     close(p[0]);
     if (pid > 0 && !ok) {

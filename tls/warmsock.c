@@ -147,12 +147,9 @@ enum warmsock_status warmsock_recv(int s, char *buf, size_t size, size_t *len,
     } u;
     *len = *n = 0;
     for (;;) {
-        struct pollfd pf = {.fd = s, .events = POLLIN};
-        int r = poll(&pf, 1, clock_poll_timeout(deadline));
+        int r = clock_wait_fd(s, POLLIN, deadline);
         if (r == 0)
             return WARMSOCK_TIMEOUT;
-        if (r < 0 && errno == EINTR)
-            continue;
         if (r < 0)
             return WARMSOCK_SYSTEM;
         struct iovec iov = {buf, size};
