@@ -1,0 +1,2 @@
+#!/bin/sh
+exec "${BUILD:-$(dirname "$0")/../build}/t/unit-clock"
