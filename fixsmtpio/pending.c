@@ -127,6 +127,7 @@ struct request *queue_server(struct session *s, enum request_kind kind,
     if (!c->valid || c->len != len || memcmp(c->word, verb, len) != 0) {
         c->event = ruleview_event(s->view, verb, len);
         c->event_ref = event_ref(s, c->event);
+        c->plain = (unsigned char)plain_replies(c->event);
         c->fixup = (unsigned char)fixup_kind_of(verb, len);
         c->verb = (unsigned char)verb_of(verb, len);
         c->reserved = (unsigned char)rules_event_reserved(verb, len);
@@ -134,8 +135,15 @@ struct request *queue_server(struct session *s, enum request_kind kind,
         c->valid = len <= sizeof c->word;
         c->len = c->valid ? len : 0;
         memcpy(c->word, verb, c->len);
+        unsigned char head[8] = {0}, mask[8] = {0};
+        size_t n = c->len < 8 ? c->len : 8;
+        memcpy(head, verb, n);
+        memset(mask, 0xff, n);
+        memcpy(&c->head, head, 8);
+        memcpy(&c->head_mask, mask, 8);
     }
     r->event = c->event_ref;
     r->fixup = c->fixup;
+    r->plain = c->plain;
     return r;
 }

@@ -31,6 +31,29 @@ _Static_assert(REQ_REFUSED < 16 && FIXUP_HELP < 8 && LOCAL_TLS_FIRST < 16,
                "struct request's fields are too narrow");
 _Static_assert(sizeof(struct request) == 8, "struct request grew");
 
+/* struct request's plain: which first digits of a reply line no rule of
+ * ev can match. */
+static inline unsigned plain_replies(const struct rules_event *ev)
+{
+    unsigned bits = 0;
+    for (unsigned d = 0; d < 4; d++)
+        if (!rules_event_may_match(ev, (unsigned char)('2' + d)))
+            bits |= 1u << d;
+    return bits;
+}
+
+/* Whether line (len bytes) starts with the last verb looked up, c. */
+static inline int starts_with_verb(const struct verb_cache *c, const char *line,
+                                   size_t len)
+{
+    if (c->len <= 8 && len >= 8) {
+        uint64_t x;
+        memcpy(&x, line, 8);
+        return ((x ^ c->head) & c->head_mask) == 0;
+    }
+    return len >= c->len && memcmp(line, c->word, c->len) == 0;
+}
+
 /* A request's event, kept as an index in the session's rules. */
 static inline const struct rules_event *request_event(const struct session *s,
                                                       const struct request *r)

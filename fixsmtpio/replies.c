@@ -166,8 +166,9 @@ static int plain_reply(struct session *s, struct passrun *run, const char *line,
     if (s->in_reply || s->qlen == 0 || (len > 3 && line[3] != ' '))
         return 0;
     const struct request *r = &s->queue[s->qhead];
+    /* The line's first byte is a digit from '2' to '5' here. */
     if (r->kind != REQ_COMMAND || r->hide || r->vital ||
-        rules_event_may_match(request_event(s, r), (unsigned char)line[0]))
+        !((r->plain >> (line[0] - '2')) & 1))
         return 0;
     queue_pop(s);
     debug(s, '4', line, len);

@@ -147,8 +147,10 @@ static void command(struct session *s, struct passrun *run, const char *line,
     struct request *r = queue_server(s, kind, line, wlen);
     /* A chunk's size alone, or the size and LAST (lib/bdat.h). */
     r->last = kind == REQ_BDAT && memchr(line + 5, ' ', len - 5) != NULL;
-    if (verb == VERB_OTHER && rules_event_reserved(line, wlen))
+    if (verb == VERB_OTHER && rules_event_reserved(line, wlen)) {
         r->event = 0; /* "TIMEOUT" from a client is no timeout */
+        r->plain = plain_replies(NULL);
+    }
     const struct rules_event *ev = request_event(s, r);
     const char *pre = ev ? ev->prepend : NULL;
     size_t plen = ev ? ev->prepend_len : 0;
@@ -176,8 +178,8 @@ static int plain_command(struct session *s, struct passrun *run,
     const struct verb_cache *c = &s->last_verb;
     size_t n = c->len;
     if (n == 0 || len < n || (len > n && line[n] != ' ') ||
-        memcmp(line, c->word, n) != 0 || c->verb != VERB_OTHER || c->reserved ||
-        s->greeting_answered || s->tls == TLS_REQUIRED ||
+        !starts_with_verb(c, line, len) || c->verb != VERB_OTHER ||
+        c->reserved || s->greeting_answered || s->tls == TLS_REQUIRED ||
         lr_holds_nul(&s->from_client, line, len) || memchr(line, '\r', len))
         return 0;
     debug(s, '1', line, len);
@@ -185,6 +187,7 @@ static int plain_command(struct session *s, struct passrun *run,
     r->kind = REQ_COMMAND;
     r->event = c->event_ref;
     r->fixup = c->fixup;
+    r->plain = c->plain;
     const char *pre = c->event ? c->event->prepend : NULL;
     size_t plen = c->event ? c->event->prepend_len : 0;
     forward(s, run, pre, plen, line, len, raw, len);

@@ -60,6 +60,9 @@ struct request {
     unsigned local : 4; /* REQ_LOCAL: which of fixsmtpio's replies */
     unsigned vital : 1; /* a 2xx is needed, or the session cannot go on */
     unsigned last : 1;  /* REQ_BDAT: the chunk is the LAST */
+    /* Bit d set: no rule of the event can match a reply line that starts
+     * with the digit '2' + d (rules_event_may_match()). */
+    unsigned plain : 4;
 };
 
 enum client_state {
@@ -82,8 +85,12 @@ struct verb_cache {
     char word[16];
     size_t len;          /* of word; 0 when not valid */
     unsigned char valid; /* word, len and what follows are a lookup's */
+    /* The word's first eight bytes (at most) and a mask of them, to
+     * compare a line's start in one step. */
+    uint64_t head, head_mask;
     const struct rules_event *event;
-    uint32_t event_ref; /* event as struct request keeps it */
+    uint32_t event_ref;  /* event as struct request keeps it */
+    unsigned char plain; /* struct request's plain for the event */
     unsigned char fixup;
     unsigned char verb;     /* enum verb (verbs.h) */
     unsigned char reserved; /* rules_event_reserved() */
