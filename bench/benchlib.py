@@ -215,14 +215,17 @@ def context():
     return CTX
 
 
-def best(fns, rounds):
+def best(fns, rounds, better=max):
     """Runs each function once a round, in turn, so that other load on the
-    machine hits every side alike; the best result of each."""
+    machine hits every side alike, each going first in turn so that none
+    always follows the same one; the best result of each (the largest, or
+    with better=min the smallest)."""
     results = [[] for _ in fns]
-    for _ in range(rounds):
-        for i, fn in enumerate(fns):
-            results[i].append(fn())
-    return [max(r) for r in results]
+    for r in range(rounds):
+        for i in list(range(r % len(fns), len(fns))) + \
+                list(range(r % len(fns))):
+            results[i].append(fns[i]())
+    return [better(got) for got in results]
 
 
 def in_parallel(fn, args, workers, each):
