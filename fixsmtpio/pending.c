@@ -135,11 +135,10 @@ struct request *queue_server(struct session *s, enum request_kind kind,
         c->valid = len <= sizeof c->word;
         c->len = c->valid ? len : 0;
         memcpy(c->word, verb, c->len);
-        unsigned char head[8] = {0}, mask[8] = {0};
-        size_t n = c->len < 8 ? c->len : 8;
-        memcpy(head, verb, n);
-        memset(mask, 0xff, n);
-        memcpy(&c->head, head, 8);
+        /* What head holds past the word is masked off. */
+        unsigned char mask[8] = {0};
+        memset(mask, 0xff, c->len < 8 ? c->len : 8);
+        memcpy(&c->head, c->word, 8);
         memcpy(&c->head_mask, mask, 8);
     }
     r->event = c->event_ref;

@@ -85,8 +85,8 @@ struct verb_cache {
     char word[16];
     size_t len;          /* of word; 0 when not valid */
     unsigned char valid; /* word, len and what follows are a lookup's */
-    /* The word's first eight bytes (at most) and a mask of them, to
-     * compare a line's start in one step. */
+    /* The word's first eight bytes and a mask of those that are the
+     * word's, to compare a line's start in one step. */
     uint64_t head, head_mask;
     const struct rules_event *event;
     uint32_t event_ref;  /* event as struct request keeps it */
