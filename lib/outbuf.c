@@ -94,7 +94,7 @@ int ob_flush(struct outbuf *ob, int fd)
     return 0;
 }
 
-int ob_flush_all(struct outbuf *ob, int fd, long long deadline)
+int ob_flush_all(struct outbuf *ob, int fd, int64_t deadline)
 {
     for (;;) {
         if (ob_flush(ob, fd) < 0)

@@ -5,6 +5,7 @@
 #define OUTBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct outbuf {
     char *buf;
@@ -30,7 +31,7 @@ void ob_commit(struct outbuf *ob, size_t len);
 int ob_flush(struct outbuf *ob, int fd);
 /* Writes everything, waiting with poll(2) on a non-blocking fd, until the
  * deadline (clock_ms()). Returns 0, or -1 with errno (ETIMEDOUT). */
-int ob_flush_all(struct outbuf *ob, int fd, long long deadline);
+int ob_flush_all(struct outbuf *ob, int fd, int64_t deadline);
 /* Drops everything queued. */
 void ob_clear(struct outbuf *ob);
 
